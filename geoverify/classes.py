@@ -1,0 +1,170 @@
+"""Thematic classes present in a classified raster, streamed block by block.
+
+The count is of distinct class values that occur in valid pixels (nodata
+excluded).  With a legend (the submission's ``legend`` table, code → name, or
+the raster's own category names), the count is of classes that are both
+present and declared; present but undeclared values are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .blocks import scan
+from .errors import EvidenceError
+from .measurement import Measurement
+from .sources import open_raster
+
+if TYPE_CHECKING:
+    from .checks import Context
+    from .submission import Evidence
+
+__all__ = ["class_counts", "measure_classes"]
+
+_BINCOUNT_DTYPES = ("uint8", "uint16", "int8", "int16")
+
+
+def class_counts(
+    location: str,
+    *,
+    band: int = 1,
+    nodata: float | None = None,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> dict[int | float, int]:
+    """Pixel count of every value in the valid pixels of a raster band.
+
+    Integer rasters of up to 16 bits use ``np.bincount`` per window; other types
+    ``np.unique``.  Memory is bounded by the window size, whatever the raster's.
+
+    Parameters
+    ----------
+    location : str
+        Path or URL of the raster.
+    band : int
+        Band to read.
+    nodata : float, optional
+        Value to exclude (default: the band's nodata; NaN is always excluded).
+    """
+    with open_raster(location) as ds:
+        if band < 1 or band > ds.count:
+            raise EvidenceError(
+                f"band {band} does not exist (the raster has {ds.count})", source=location
+            )
+        dtype = np.dtype(ds.dtypes[band - 1])
+        if nodata is None:
+            nodata = ds.nodatavals[band - 1]
+        has_mask = any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[band - 1])
+    if has_mask and nodata is None:
+        raise EvidenceError(
+            "the raster marks invalid pixels with a mask band, not a nodata value",
+            source=location,
+            hint="Set a nodata value on the band (gdal_translate -a_nodata).",
+        )
+    offset = -int(np.iinfo(dtype).min) if dtype.kind == "i" else 0
+    use_bincount = dtype.name in _BINCOUNT_DTYPES
+
+    def per_window(arrays: list[np.ndarray], _: Any) -> Any:
+        data = arrays[0].ravel()
+        if use_bincount:
+            hist = np.bincount(
+                data.astype(np.int32) + offset if offset else data,
+                minlength=1 << (8 * dtype.itemsize),
+            )
+            if nodata is not None and np.isfinite(nodata):
+                hist[int(nodata) + offset] = 0
+            return hist
+        valid = data[~np.isnan(data)] if dtype.kind == "f" else data
+        if nodata is not None and not np.isnan(nodata):
+            valid = valid[valid != nodata]
+        values, counts = np.unique(valid, return_counts=True)
+        return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+    def combine(a: Any, b: Any) -> Any:
+        if isinstance(a, np.ndarray):
+            return a + b
+        for key, value in b.items():
+            a[key] = a.get(key, 0) + value
+        return a
+
+    total = scan(
+        [location],
+        per_window,
+        combine,
+        bands=[band],
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"classes of {location}",
+    )
+    if total is None:
+        return {}
+    if isinstance(total, np.ndarray):
+        codes = np.nonzero(total)[0]
+        return {int(c) - offset: int(total[c]) for c in codes}
+    return {k: int(v) for k, v in sorted(total.items())}
+
+
+def _legend(evidence: Evidence) -> dict[str, str]:
+    legend = evidence.get("legend")
+    if legend is None:
+        return {}
+    out = {}
+    for code, name in legend.items():
+        try:
+            key = str(int(code))
+        except ValueError:
+            raise EvidenceError(
+                f"legend key {code!r} is not an integer class code",
+                source=evidence.where,
+                hint='Write the legend as { 1 = "wheat", 2 = "maize" }.',
+            ) from None
+        out[key] = str(name)
+    return out
+
+
+def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
+    """Number of distinct classes present in the raster (and declared in its legend)."""
+    location = evidence.location("raster")
+    assert location is not None
+    counts = class_counts(
+        location,
+        band=int(evidence.get("band", 1)),
+        nodata=evidence.get("nodata"),
+        workers=context.workers,
+        scheduler=context.scheduler,
+        progress=context.progress,
+    )
+    if not counts:
+        raise EvidenceError(
+            "the raster has no valid pixel (everything is nodata)",
+            source=evidence.display(location),
+            hint="Check the nodata value and the data.",
+        )
+    legend = _legend(evidence)
+    present = {str(int(k)) if float(k).is_integer() else str(k): n for k, n in counts.items()}
+    details: dict[str, Any] = {
+        "file": evidence.display(location),
+        "pixels_per_class": present,
+        "valid_pixels": sum(present.values()),
+    }
+    if legend:
+        declared_present = {k: legend[k] for k in present if k in legend}
+        undeclared = sorted(k for k in present if k not in legend)
+        absent = sorted(k for k in legend if k not in present)
+        details.update(classes=declared_present, undeclared=undeclared, declared_absent=absent)
+        value = len(declared_present)
+        message = f"{value} declared classes present ({len(legend)} in the legend)"
+        if undeclared:
+            message += f"; {len(undeclared)} present values not in the legend: {undeclared[:10]}"
+        if absent:
+            message += f"; {len(absent)} legend classes absent from the data"
+    else:
+        value = len(present)
+        details["classes"] = sorted(present, key=float)
+        message = f"{value} distinct class values present (no legend given)"
+    return Measurement(value, "count", details=details, message=message)

@@ -1,0 +1,1 @@
+"""The ``geoverify`` command line: a click group with one module per subcommand."""

@@ -1,0 +1,68 @@
+"""The ``geoverify`` click group; each subcommand lives in its own module.
+
+Exit codes (contract): ``verify`` exits 0 when every indicator passes, 1 when
+some fail or are in error, 3 when none fail but some are inconclusive or
+missing, and 2 when the command itself cannot run (bad arguments, unreadable
+or invalid submission or catalogue).  Errors are one line on stderr, never a
+traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import GeoverifyError
+
+EXIT_USAGE = 2
+
+
+class GeoverifyGroup(click.Group):
+    """A group that turns geoverify errors into one line on stderr and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except GeoverifyError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"geoverify: error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=GeoverifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geoverify")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Verify earth-observation deliverables against the GEO indicators of the 2026 call.
+
+    \b
+    geoverify verify sample_rasters/spine_pass/submission.toml
+    geoverify indicators --direction wildfire
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _register() -> None:
+    import importlib
+    import importlib.util
+
+    for name in ("verify", "indicators", "resolution", "accuracy", "coverage", "stac"):
+        module_name = f"geoverify.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        main.add_command(getattr(module, name))
+
+
+_register()

@@ -1,0 +1,56 @@
+"""Options shared by several subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ..measurement import jsonable
+
+__all__ = ["emit_json", "format_option", "progress_option", "scheduler_option", "workers_option"]
+
+
+def format_option(*choices: str, default: str = "table") -> Any:
+    """``--format`` with the given choices (``table``/``json`` by default)."""
+    choices = choices or ("table", "json")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads used to decode raster blocks [default: every core].",
+)
+
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="dask.distributed scheduler address (tcp://host:8786) to distribute raster scans.",
+)
+
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress of long scans on stderr [default: when stderr is a terminal].",
+)
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as indented JSON on stdout."""
+    click.echo(json.dumps(jsonable(obj), indent=2, ensure_ascii=False))
+
+
+def want_progress(flag: bool | None) -> bool:
+    return sys.stderr.isatty() if flag is None else flag

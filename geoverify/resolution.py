@@ -1,0 +1,207 @@
+"""Ground pixel size in metres, from a raster's transform and CRS.
+
+Rules (shown in every result):
+
+- projected CRS: the grid spacing converted to metres with the CRS's linear
+  unit.  When the projection's scale factor at the data's centre departs from 1
+  by more than 1% (Web Mercator away from the equator, for instance) the grid
+  spacing is not a ground distance: the ground size at the centre decides and
+  the factor is reported;
+- geographic CRS: each axis is converted to metres on the WGS 84 ellipsoid
+  (geodesic distance of one pixel step, ``pyproj.Geod``) at the latitude of the
+  data's centre; the range over the data's latitudes is reported too;
+- the coarser axis decides (``axis = "coarser"``), and both axes are reported;
+- rotated grids: the pixel size along each grid axis (the norms of the
+  transform's columns), with the rotation angle;
+- a raster without CRS has no ground size: it is an error, not a guess.
+
+References
+----------
+Karney, C. F. F. (2013). Algorithms for geodesics. Journal of Geodesy 87, 43–55
+(the geodesic solver behind ``pyproj.Geod``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import EvidenceError
+from .measurement import Measurement
+from .sources import open_raster, probe_pixels
+
+if TYPE_CHECKING:
+    from .checks import Context
+    from .submission import Evidence
+
+__all__ = ["measure_resolution", "nominal_resolution"]
+
+_SCALE_TOLERANCE = 0.01
+
+
+def nominal_resolution(location: str) -> dict[str, Any]:
+    """Pixel size of the raster at ``location`` in metres, both axes, with the rule used.
+
+    Returns
+    -------
+    dict
+        ``x_m``, ``y_m`` (ground size along the grid's columns and rows),
+        ``pixel_size_m`` (the coarser axis), ``axis`` (which axis decided),
+        ``crs``, ``units`` (the CRS's linear unit), ``latitude`` (where a
+        geographic size was evaluated), ``method`` and, as relevant,
+        ``rotation_deg``, ``scale_factor``, ``x_range_m``/``y_range_m``.
+
+    Raises
+    ------
+    EvidenceError
+        When the raster is not georeferenced.
+    """
+    with open_raster(location) as ds:
+        transform, crs = ds.transform, ds.crs
+        width, height = ds.width, ds.height
+        probe_pixels(ds, location)
+    if transform.is_identity and crs is None:
+        raise EvidenceError(
+            "the raster is not georeferenced (identity transform, no CRS)",
+            source=location,
+            hint="Deliver the raster with its geotransform and CRS (a GeoTIFF with an EPSG code).",
+        )
+    step_x = math.hypot(transform.a, transform.d)
+    step_y = math.hypot(transform.b, transform.e)
+    rotation = math.degrees(math.atan2(transform.d, transform.a))
+    if crs is None:
+        raise EvidenceError(
+            f"the raster has no CRS: its pixel size is {step_x:g} × {step_y:g} in unknown units",
+            source=location,
+            hint="Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`).",
+        )
+    out: dict[str, Any] = {"crs": crs.to_string(), "grid_step": [step_x, step_y]}
+    if abs(rotation) > 1e-9 or transform.b != 0:
+        out["rotation_deg"] = rotation
+    centre_col, centre_row = width / 2.0, height / 2.0
+    cx, cy = transform * (centre_col, centre_row)
+    if crs.is_geographic:
+        out.update(_geographic(transform, width, height, cx, cy, step_x, step_y))
+    else:
+        out.update(_projected(crs, cx, cy, step_x, step_y))
+    x_m, y_m = out["x_m"], out["y_m"]
+    out["pixel_size_m"] = max(x_m, y_m)
+    out["axis"] = "x (columns, east–west)" if x_m >= y_m else "y (rows, north–south)"
+    out["square"] = math.isclose(x_m, y_m, rel_tol=1e-3)
+    return out
+
+
+def _projected(crs: Any, cx: float, cy: float, step_x: float, step_y: float) -> dict[str, Any]:
+    unit, factor = crs.linear_units_factor
+    x_m, y_m = step_x * factor, step_y * factor
+    out: dict[str, Any] = {"units": unit, "method": "projected grid spacing"}
+    try:
+        import pyproj
+
+        proj = pyproj.Proj(crs.to_wkt())
+        lon, lat = proj(cx, cy, inverse=True)
+        factors = proj.get_factors(lon, lat)
+        kx, ky = factors.parallel_scale, factors.meridional_scale
+    except Exception:  # a CRS PROJ cannot invert: keep the grid spacing
+        return {**out, "x_m": x_m, "y_m": y_m}
+    out["latitude"] = lat
+    out["scale_factor"] = [kx, ky]
+    if max(abs(kx - 1), abs(ky - 1)) > _SCALE_TOLERANCE and math.isfinite(kx * ky):
+        out["method"] = (
+            f"ground size at the data's centre (lat {lat:.4f}°): the projection's scale factor "
+            f"({kx:.4f}, {ky:.4f}) departs from 1 by more than {_SCALE_TOLERANCE:.0%}"
+        )
+        out["grid_m"] = [x_m, y_m]
+        x_m, y_m = x_m / kx, y_m / ky
+    return {**out, "x_m": x_m, "y_m": y_m}
+
+
+def _geographic(
+    transform: Any, width: int, height: int, cx: float, cy: float, step_x: float, step_y: float
+) -> dict[str, Any]:
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+
+    def sizes(lat: float) -> tuple[float, float]:
+        lat = max(-89.999999, min(89.999999, lat))
+        _, _, dx = geod.inv(cx - step_x / 2, lat, cx + step_x / 2, lat)
+        lat0, lat1 = max(-90.0, lat - step_y / 2), min(90.0, lat + step_y / 2)
+        _, _, dy = geod.inv(cx, lat0, cx, lat1)
+        return abs(dx), abs(dy)
+
+    x_m, y_m = sizes(cy)
+    lats = [transform * (0, 0), transform * (width, height), transform * (0, height)]
+    lat_min = max(-90.0, min(p[1] for p in lats))
+    lat_max = min(90.0, max(p[1] for p in lats))
+    equatorward = 0.0 if lat_min <= 0.0 <= lat_max else min(lat_min, lat_max, key=abs)
+    poleward = max(lat_min, lat_max, key=abs)
+    x_hi, y_lo = sizes(equatorward)
+    x_lo, y_hi = sizes(poleward)
+    return {
+        "units": "degree",
+        "method": (
+            f"geodesic size of one pixel step on the WGS 84 ellipsoid at the data's centre "
+            f"latitude {cy:.4f}°"
+        ),
+        "latitude": cy,
+        "x_m": x_m,
+        "y_m": y_m,
+        "x_range_m": [x_lo, x_hi],
+        "y_range_m": [min(y_lo, y_hi), max(y_lo, y_hi)],
+        "latitude_range": [lat_min, lat_max],
+    }
+
+
+def measure_resolution(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> Measurement:
+    """The ground pixel size of the evidence raster (key ``raster``), coarser axis deciding.
+
+    A declared ``tolerance`` (metres) is shown in the result but never applied:
+    the call's threshold is the rule.
+    """
+    location = evidence.location("raster")
+    assert location is not None
+    info = nominal_resolution(location)
+    info["file"] = evidence.display(location)
+    axis = params.get("axis", "coarser")
+    if axis != "coarser":
+        raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
+    value = info["pixel_size_m"]
+    message = (
+        f"pixel {info['x_m']:.4g} m (x) × {info['y_m']:.4g} m (y); the coarser axis, "
+        f"{info['axis']}, decides; {info['method']}"
+    )
+    tolerance = evidence.get("tolerance")
+    if tolerance is not None:
+        info["declared_tolerance_m"] = tolerance
+        message += f"; a tolerance of {tolerance} m is declared by the submission but not applied"
+    screen = _upsampling_screen(location, evidence, context)
+    if screen is not None:
+        info["effective_resolution"] = screen
+        factor = screen.get("factor")
+        if screen.get("upsampled") and factor:
+            effective = value * factor
+            info["nominal_pixel_size_m"] = value
+            message = (
+                f"nominal {value:.4g} m, but the data look upsampled about {factor}× "
+                f"({screen.get('method')}): effective resolution ≈ {effective:.4g} m decides. "
+                + message
+            )
+            value = effective
+    return Measurement(value, "m", details=info, message=message)
+
+
+def _upsampling_screen(
+    location: str, evidence: Evidence, context: Context
+) -> dict[str, Any] | None:
+    """The effective-resolution screen of :mod:`geoverify.sharpness`, where available."""
+    import importlib.util
+
+    if importlib.util.find_spec("geoverify.sharpness") is None:
+        return None
+    from . import sharpness
+
+    return sharpness.screen_upsampling(location, band=int(evidence.get("band", 1)))

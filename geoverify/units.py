@@ -1,0 +1,85 @@
+"""Units of the catalogue and their conversions.
+
+Only conversions that are pure scale factors live here.  Converting a dry-air
+mole fraction (ppm) into a column density (molecules/cm²) is *not* a unit
+conversion (it needs the dry-air column) and is refused.
+"""
+
+from __future__ import annotations
+
+from .errors import UnitError
+
+__all__ = ["UNITS", "convert", "dimension", "format_quantity"]
+
+# unit -> (dimension, factor to the dimension's base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "%": ("fraction", 0.01),
+    "1": ("fraction", 1.0),
+    "ratio": ("fraction", 1.0),
+    "m": ("length", 1.0),
+    "km": ("length", 1000.0),
+    "km2": ("area", 1.0),
+    "ha": ("area", 0.01),
+    "m2": ("area", 1e-6),
+    "count": ("count", 1.0),
+    "s": ("time", 1.0),
+    "min": ("time", 60.0),
+    "h": ("time", 3600.0),
+    "days": ("time", 86400.0),
+    "years": ("duration_years", 1.0),
+    "year": ("calendar_year", 1.0),
+    "ppm": ("mole_fraction", 1e-6),
+    "ppb": ("mole_fraction", 1e-9),
+    "molecules/cm2": ("column_density", 1.0),
+    "mol/m2": ("column_density", 6.02214076e23 / 1e4),
+}
+
+
+def dimension(unit: str) -> str:
+    """Return the physical dimension of ``unit`` (``UnitError`` if unknown)."""
+    try:
+        return UNITS[unit][0]
+    except KeyError:
+        known = ", ".join(sorted(UNITS))
+        raise UnitError(f"unknown unit {unit!r}", hint=f"Use one of: {known}.") from None
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert ``value`` from ``from_unit`` to ``to_unit``.
+
+    Raises
+    ------
+    UnitError
+        When the units are unknown or measure different things.
+    """
+    if from_unit == to_unit:
+        return value
+    dim_from, dim_to = dimension(from_unit), dimension(to_unit)
+    if dim_from != dim_to:
+        raise UnitError(
+            f"cannot convert {from_unit!r} ({dim_from}) to {to_unit!r} ({dim_to})",
+            hint="The quantities measure different things; give the evidence in a unit "
+            f"of the same kind as {to_unit!r}.",
+        )
+    return value * UNITS[from_unit][1] / UNITS[to_unit][1]
+
+
+def format_quantity(value: object, unit: str) -> str:
+    """Human-readable ``value unit`` for reports (``"300.04 m"``, ``"87.3%"``)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = (
+            f"{value:.6g}"
+            if abs(value) >= 1e5 or (value and abs(value) < 1e-3)
+            else (f"{value:.2f}".rstrip("0").rstrip("."))
+        )
+    elif isinstance(value, list | tuple):
+        text = "–".join(str(v) for v in value) if len(value) == 2 else ", ".join(map(str, value))
+    else:
+        text = str(value)
+    if unit == "%":
+        return f"{text}%"
+    if unit in ("count", "1", ""):
+        return text
+    return f"{text} {unit}"
