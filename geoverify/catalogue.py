@@ -78,7 +78,14 @@ REGIONS: tuple[str, ...] = (
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _MEASURES = ("distinct", "sum", "categories")
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "configs" / "geo_indicators.toml"
+def _default_catalogue() -> Path:
+    """``configs/geo_indicators.toml`` of the source tree, or the copy in the installed package."""
+    here = Path(__file__).resolve().parent
+    in_repo = here.parent / "configs" / "geo_indicators.toml"
+    return in_repo if in_repo.exists() else here / "data" / "geo_indicators.toml"
+
+
+DEFAULT_CATALOGUE = _default_catalogue()
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,7 @@ def screen_upsampling(
                 source=text,
                 hint="Give band = 1 … count in the evidence.",
             )
-        for r, c in _positions(ds.height, ds.width, window, max_windows * 4, seed):
+        for r, c in _raster_positions(ds, band, window, max_windows * 4, seed):
             if used >= max_windows:
                 break
             h, w = min(window, ds.height - r), min(window, ds.width - c)
@@ -344,6 +344,64 @@ def screen_upsampling(
             _add_window(rows, cols, np.where(ok, a, 0.0), ok, r, c)
             used += 1
     return _result(rows, cols, used, f"band {band}, windows of {window} px")
+
+
+#: Largest raster (pixels) whose validity is previewed by a decimated read when it has no
+#: overviews (a decimated read of a raster without overviews decodes all of it).
+_PREVIEW_WITHOUT_OVERVIEWS = 64_000_000
+
+#: Long side of the validity preview, pixels.
+_PREVIEW_SIDE = 1024
+
+
+def _raster_positions(
+    ds: Any, band: int, window: int, count: int, seed: int
+) -> list[tuple[int, int]]:
+    """Window origins over the *valid, varying* part of an open raster.
+
+    A preview read at reduced resolution (from the overviews when the file has
+    them) tells which windows hold valid, non-constant data; the windows are
+    then spread evenly over those, in raster order, from a seeded offset.  A big
+    raster without overviews falls back to :func:`_positions` (checked window by
+    window when read).
+    """
+    height, width = ds.height, ds.width
+    if height <= window and width <= window:
+        return [(0, 0)]
+    if not ds.overviews(band) and height * width > _PREVIEW_WITHOUT_OVERVIEWS:
+        return list(_positions(height, width, window, count, seed))
+    scale = max(1, int(np.ceil(max(height, width) / _PREVIEW_SIDE)))
+    out_shape = (max(1, height // scale), max(1, width // scale))
+    try:
+        preview = ds.read(band, out_shape=out_shape, masked=True)
+    except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
+        raise read_failure(ds.name, exc) from None
+    sy, sx = out_shape[0] / height, out_shape[1] / width
+    data = np.ma.getdata(preview).astype(np.float64)
+    ok = ~np.ma.getmaskarray(preview) & np.isfinite(data)
+    good: list[tuple[int, int]] = []
+    for r in _starts(height, window):
+        for c in _starts(width, window):
+            r0, r1 = int(r * sy), max(int(r * sy) + 1, int((r + window) * sy))
+            c0, c1 = int(c * sx), max(int(c * sx) + 1, int((c + window) * sx))
+            cell, valid = data[r0:r1, c0:c1], ok[r0:r1, c0:c1]
+            if valid.size and valid.mean() >= _MIN_VALID and np.ptp(cell[valid]) > 0:
+                good.append((r, c))
+    if not good:
+        return []
+    if len(good) <= count:
+        return good
+    offset = float(np.random.default_rng(seed).random())
+    picks = ((np.arange(count) + offset) * len(good) / count).astype(int)
+    return [good[i] for i in picks]
+
+
+def _starts(size: int, window: int) -> list[int]:
+    """Window origins along one axis: tiling it, at least 4 (overlapping) when it is short."""
+    if size <= window:
+        return [0]
+    n = max(4, int(np.ceil(size / window)))
+    return sorted({int(round(x)) for x in np.linspace(0, size - window, n)})
 
 
 def _positions(

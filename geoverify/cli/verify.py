@@ -102,7 +102,7 @@ def verify(
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
     summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
-    click.echo(f"{len(results)} indicators: {summary}", err=quiet is False and False)
+    click.echo(f"{len(results)} indicators: {summary}")
     for path in written:
         click.echo(f"wrote {path}", err=True)
     sys.exit(exit_code(results))
