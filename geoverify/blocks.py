@@ -12,6 +12,7 @@ sent to the cluster's workers instead.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -250,15 +251,10 @@ def _scan_distributed(
         ) from None
     try:
         batches = [windows[i : i + 8] for i in range(0, len(windows), 8)]
-        futures = client.map(
-            _run_batch,
-            batches,
-            paths=list(paths),
-            bands=list(bands),
-            func=func,
-            combine=combine,
-            pure=False,
+        task = functools.partial(
+            _run_batch, paths=list(paths), bands=list(bands), func=func, combine=combine
         )
+        futures = client.map(task, batches, pure=False)
         result: T | None = None
         for part in client.gather(futures):
             if part is not None:

@@ -78,6 +78,7 @@ REGIONS: tuple[str, ...] = (
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _MEASURES = ("distinct", "sum", "categories")
 
+
 def _default_catalogue() -> Path:
     """``configs/geo_indicators.toml`` of the source tree, or the copy in the installed package."""
     here = Path(__file__).resolve().parent
@@ -423,13 +424,13 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 
     directions: dict[str, Direction] = {}
     for name, table in data.get("directions", {}).items():
-        keys = ["directions", name]
+        where: list[str | int] = ["directions", name]
         if not isinstance(table, dict):
-            raise v.fail(keys, f"direction {name!r} must be a table", "Write [directions.NAME].")
-        v.check_keys(table, _DIRECTION_KEYS, keys, f"direction {name!r}")
+            raise v.fail(where, f"direction {name!r} must be a table", "Write [directions.NAME].")
+        v.check_keys(table, _DIRECTION_KEYS, where, f"direction {name!r}")
         for required in ("title", "title_zh", "section"):
             if required not in table:
-                raise v.fail(keys, f"direction {name!r}: missing {required!r}", "Add it.")
+                raise v.fail(where, f"direction {name!r}: missing {required!r}", "Add it.")
         directions[name] = Direction(name=name, **table)
 
     indicators: dict[str, Indicator] = {}
@@ -438,13 +439,13 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         label = f"indicator #{position + 1}"
         if not isinstance(table, dict):
             raise v.fail(keys, f"{label} must be a table", "Write [[indicator]].")
-        ident = table.get("id")
-        if isinstance(ident, str):
-            label = f"indicator {ident!r}"
+        if isinstance(table.get("id"), str):
+            label = f"indicator {table['id']!r}"
         v.check_keys(table, _INDICATOR_KEYS, keys, label)
         for required in _INDICATOR_REQUIRED:
             if required not in table:
                 raise v.fail(keys, f"{label}: missing {required!r}", f"Add `{required} = ...`.")
+        ident: str = table["id"]
         if not _ID.match(ident):
             raise v.fail(
                 [*keys, "id"],

@@ -28,7 +28,7 @@ __all__ = ["compare", "decide", "decide_condition"]
 _REL_TOL = 1e-9
 
 
-def compare(value: float, op: str, threshold: float) -> bool:
+def compare(value: float, op: str, threshold: Any) -> bool:
     """``value op threshold`` for the scalar operators (``==`` with a relative tolerance)."""
     if op == ">=":
         return value >= threshold

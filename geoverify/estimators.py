@@ -121,8 +121,10 @@ class Estimate:
             "confusion_matrix": self.matrix.astype(np.int64).tolist(),
             "overall_accuracy": _num(self.overall_accuracy),
             "overall_accuracy_se": _num(self.overall_accuracy_se),
-            "overall_accuracy_ci": [_num(self.overall_accuracy_ci[0]),
-                                    _num(self.overall_accuracy_ci[1])],
+            "overall_accuracy_ci": [
+                _num(self.overall_accuracy_ci[0]),
+                _num(self.overall_accuracy_ci[1]),
+            ],
             "users_accuracy": keyed(self.users_accuracy),
             "users_accuracy_se": keyed(self.users_accuracy_se),
             "producers_accuracy": keyed(self.producers_accuracy),

@@ -55,8 +55,11 @@ from .sources import open_raster, read_failure
 
 __all__ = ["MAX_FACTOR", "R2_THRESHOLD", "screen_array", "screen_upsampling"]
 
-#: Largest integer upsampling factor tested.
-MAX_FACTOR = 8
+#: Largest integer upsampling factor tested.  Period 8 is left out on purpose:
+#: JPEG's 8 × 8 DCT blocks leave the same lattice trace in real imagery
+#: (rasterio's ``cogeo.tif`` and ``world.rgb.tif`` reach R² ≈ 0.4 at period 8),
+#: so an 8× upsampling is reported as its divisor 4 — still flagged.
+MAX_FACTOR = 7
 
 #: ``R²`` both axes must reach for the raster to be flagged.  Native real data
 #: (Landsat, Sentinel-2, WorldCover, CORINE, SRTM hillshade) stays below 0.05;
@@ -69,7 +72,7 @@ _PREFER_SMALLER = 0.85
 #: Windows with fewer valid pixels than this share are skipped.
 _MIN_VALID = 0.5
 
-_STATS = ("change", "abs_d1", "abs_d2")
+_STATS = ("change", "abs_d1", "abs_d2", "abs_d3")
 
 
 @dataclass
@@ -108,8 +111,15 @@ def _column_profiles(a: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:
         n2 = three.sum(axis=0).astype(np.float64)
         n2 = np.where(n2 >= 8, n2, np.nan)
         prof2 = np.where(three, np.abs(d2), 0.0).sum(axis=0) / n2
-    # index d2 at its centre column minus one so that it lines up with d1's convention
+        four = three[:, 1:] & three[:, :-1]
+        d3 = d2[:, 1:] - d2[:, :-1]
+        n3 = four.sum(axis=0).astype(np.float64)
+        n3 = np.where(n3 >= 8, n3, np.nan)
+        prof3 = np.where(four, np.abs(d3), 0.0).sum(axis=0) / n3
+    # d2 between c-1..c+1 and d3 between c-1..c+2 are indexed by c - 1: every profile has
+    # the length of d1's, one phase convention per statistic (phases are compared within one)
     out["abs_d2"] = np.concatenate([prof2, [np.nan]])
+    out["abs_d3"] = np.concatenate([prof3, [np.nan, np.nan]])
     return out
 
 
@@ -128,9 +138,9 @@ def _r2(index: np.ndarray, value: np.ndarray, k: int) -> tuple[float, np.ndarray
     return between / total, means
 
 
-def _axis_scores(prof: _Profiles, kmax: int) -> dict[str, Any]:
-    """R² per candidate factor (best statistic) for one axis."""
-    best: dict[int, tuple[float, str, list[float]]] = {}
+def _axis_r2(prof: _Profiles, kmax: int) -> dict[str, dict[int, tuple[float, np.ndarray]]]:
+    """R² and phase means per statistic and candidate factor, for one axis."""
+    out: dict[str, dict[int, tuple[float, np.ndarray]]] = {}
     for stat in _STATS:
         if not prof.index[stat]:
             continue
@@ -138,32 +148,39 @@ def _axis_scores(prof: _Profiles, kmax: int) -> dict[str, Any]:
         value = np.concatenate(prof.value[stat])
         if value.size < 4 * kmax:
             continue
-        for k in range(2, kmax + 1):
-            r2, means = _r2(index, value, k)
-            if k not in best or r2 > best[k][0]:
-                best[k] = (r2, stat, [round(float(m), 4) for m in means])
-    return {
-        "r2": {k: round(v[0], 4) for k, v in best.items()},
-        "stat": {k: v[1] for k, v in best.items()},
-        "phase_means": {k: v[2] for k, v in best.items()},
-    }
+        out[stat] = {k: _r2(index, value, k) for k in range(2, kmax + 1)}
+    return out
 
 
-def _choose(scores_rows: dict[str, Any], scores_cols: dict[str, Any]) -> tuple[int | None, float]:
-    """The factor both axes agree on, and its score (the weaker axis' R²)."""
-    joint = {
-        k: min(scores_rows["r2"].get(k, 0.0), scores_cols["r2"].get(k, 0.0))
-        for k in set(scores_rows["r2"]) | set(scores_cols["r2"])
-    }
-    if not joint:
-        return None, 0.0
-    top = max(joint.values())
-    if top < R2_THRESHOLD:
-        return None, top
-    for k in sorted(joint):
-        if joint[k] >= _PREFER_SMALLER * top:
-            return k, joint[k]
-    return None, top  # pragma: no cover - unreachable: the max itself qualifies
+def _choose(
+    rows: dict[str, dict[int, tuple[float, np.ndarray]]],
+    cols: dict[str, dict[int, tuple[float, np.ndarray]]],
+) -> tuple[int | None, float, str | None, dict[str, dict[int, float]]]:
+    """The factor both axes agree on, its score, and the statistic that decided.
+
+    For each statistic, the joint score of a factor is the weaker axis' R²; the
+    statistic's factor is the smallest whose score reaches :data:`_PREFER_SMALLER`
+    of its best (a true period ``k`` also explains ``2k``); the statistic with the
+    highest score decides.
+    """
+    joint: dict[str, dict[int, float]] = {}
+    for stat in set(rows) & set(cols):
+        joint[stat] = {k: min(rows[stat][k][0], cols[stat][k][0]) for k in rows[stat]}
+    best: tuple[int | None, float, str | None] = (None, 0.0, None)
+    for stat, scores in sorted(joint.items()):
+        top = max(scores.values())
+        if top <= best[1]:
+            continue
+        factor = min(k for k, v in scores.items() if v >= _PREFER_SMALLER * top)
+        best = (factor, top, stat)
+    factor, score, stat = best
+    if score < R2_THRESHOLD:
+        factor = None
+    return factor, score, stat, joint
+
+
+def _rounded(r2: dict[str, dict[int, tuple[float, np.ndarray]]]) -> dict[str, dict[int, float]]:
+    return {stat: {k: round(v[0], 4) for k, v in ks.items()} for stat, ks in r2.items()}
 
 
 def _add_window(
@@ -188,27 +205,32 @@ def _result(rows: _Profiles, cols: _Profiles, windows: int, method_note: str) ->
             "evidence": {},
         }
     kmax = MAX_FACTOR
-    sr, sc = _axis_scores(rows, kmax), _axis_scores(cols, kmax)
-    factor, score = _choose(sr, sc)
+    r2_rows, r2_cols = _axis_r2(rows, kmax), _axis_r2(cols, kmax)
+    factor, score, stat, joint = _choose(r2_rows, r2_cols)
+    phases: dict[str, list[float] | None] = {"rows": None, "cols": None}
+    if factor is not None and stat is not None:
+        for axis, r2 in (("rows", r2_rows), ("cols", r2_cols)):
+            phases[axis] = [round(float(m), 4) for m in r2[stat][factor][1]]
     return {
         "upsampled": factor is not None,
         "factor": factor,
         "effective_pixel_size_factor": float(factor) if factor else 1.0,
         "method": (
-            "lattice-phase periodicity (cyclostationarity) of neighbour differences and change "
-            f"rates, R² of phase over factors 2..{kmax}, both axes; {method_note}"
+            "lattice-phase periodicity (cyclostationarity) of neighbour change rates and "
+            f"|Δ|, |Δ²|, |Δ³| profiles: R² of the phase for factors 2..{kmax} on both axes; "
+            f"{method_note}"
         ),
         "windows": windows,
         "screened": True,
         "evidence": {
             "score": round(float(score), 4),
             "threshold": R2_THRESHOLD,
-            "r2_rows": sr["r2"],
-            "r2_cols": sc["r2"],
-            "statistic_rows": sr["stat"],
-            "statistic_cols": sc["stat"],
-            "phase_means_cols": sc["phase_means"].get(factor) if factor else None,
-            "phase_means_rows": sr["phase_means"].get(factor) if factor else None,
+            "statistic": stat,
+            "joint_r2": {s_: {k: round(v, 4) for k, v in ks.items()} for s_, ks in joint.items()},
+            "r2_rows": _rounded(r2_rows),
+            "r2_cols": _rounded(r2_cols),
+            "phase_means_rows": phases["rows"],
+            "phase_means_cols": phases["cols"],
         },
     }
 

@@ -272,7 +272,7 @@ def _item_condition(
             measurement = Measurement(value, condition.unit)
         else:
             params = {**condition.params}
-            measurement = get_check(condition.check)(item, params, context)
+            measurement = get_check(str(condition.check))(item, params, context)
         verdict, sentence, _, _ = decide_condition(condition, measurement)
     except CheckUnavailableError as exc:
         return Verdict.MISSING, f"{label}: {exc}"

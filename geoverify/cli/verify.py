@@ -12,7 +12,7 @@ from ..checks import Context
 from ..measurement import Result
 from ..report import FORMATS, build_report, write_reports
 from ..submission import load_submission
-from ..verify import exit_code
+from ..verify import EvidencePreparer, exit_code
 from ..verify import verify as run_verify
 from .options import progress_option, scheduler_option, want_progress, workers_option
 
@@ -115,12 +115,11 @@ def _all_files(sub: object) -> list[tuple[str, str]]:
     return files
 
 
-def _preparer() -> object:
+def _preparer() -> EvidencePreparer | None:
     """The STAC evidence hook, where this version has it."""
+    import importlib
     import importlib.util
 
     if importlib.util.find_spec("geoverify.stac") is None:
         return None
-    from .. import stac
-
-    return getattr(stac, "prepare_evidence", None)
+    return getattr(importlib.import_module("geoverify.stac"), "prepare_evidence", None)

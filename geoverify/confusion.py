@@ -1,0 +1,528 @@
+"""Pixel pairs behind a confusion matrix: map classes at reference samples, or every pixel.
+
+- :func:`sample_map` reads the map class at reference points (polygons by their
+  centroid), vectorised: points are reprojected to the map CRS, grouped by the
+  map's internal blocks and each block touched is read once, in parallel;
+  points outside the map or on nodata are excluded and counted.
+- :func:`pair_counts` counts every (map, reference) pixel pair of two rasters,
+  streamed by blocks on every core (:func:`geoverify.blocks.scan`), nodata of
+  either side excluded.  Different grids are refused unless resampling
+  (``nearest`` or ``mode``) of the reference onto the map grid is asked for.
+- :func:`class_counts` counts the pixels of each class of a raster (the mapped
+  areas that weight a stratified estimate).
+
+References
+----------
+.. [1] Stehman, S. V., & Czaplewski, R. L. (1998). Design and analysis for thematic
+   map accuracy assessment: fundamental principles. *Remote Sensing of
+   Environment*, 64(3), 331–344.
+.. [2] Olofsson, P., et al. (2014). Good practices for estimating area and assessing
+   accuracy of land change. *Remote Sensing of Environment*, 148, 42–57.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .blocks import Window, _reader, grid_of, scan
+from .errors import EvidenceError
+from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
+
+__all__ = [
+    "PairCounts",
+    "PointSample",
+    "class_counts",
+    "pair_counts",
+    "pixel_area_ha",
+    "sample_map",
+]
+
+RESAMPLING = ("nearest", "mode")
+
+
+# --------------------------------------------------------------------------- points
+
+
+@dataclass
+class PointSample:
+    """Map values at reference samples.
+
+    ``values[i]`` is the map value at the i-th row of the reference table, valid
+    where ``valid[i]``; ``outside``/``nodata`` count the excluded samples.
+    """
+
+    values: np.ndarray
+    valid: np.ndarray
+    outside: int
+    nodata: int
+    geometry: str  # "points" or "polygon centroids"
+
+    @property
+    def n_valid(self) -> int:
+        return int(self.valid.sum())
+
+
+def sample_map(
+    raster: str,
+    samples: Any,
+    *,
+    band: int = 1,
+    workers: int = 2,
+) -> PointSample:
+    """Read the value of ``raster`` at every sample of a GeoDataFrame, by blocks.
+
+    Parameters
+    ----------
+    raster : str
+        Path or URL of the map.
+    samples : geopandas.GeoDataFrame
+        Reference samples (points, or polygons read at their centroid), any CRS.
+    band : int
+        Band of the map.
+    workers : int
+        Threads decoding blocks.
+
+    Returns
+    -------
+    PointSample
+
+    Raises
+    ------
+    EvidenceError
+        Samples without a CRS while the map has one, empty or non-point geometries.
+    EvidenceReadError
+        The map cannot be read.
+
+    Notes
+    -----
+    Each block of the map that holds at least one sample is decoded once (a
+    ``DatasetReader.sample`` call per point decodes a block per point when the
+    block cache cannot hold the raster).  A point exactly on a pixel edge belongs
+    to the pixel to its lower right (GDAL's convention).
+    """
+    import geopandas as gpd
+
+    if not isinstance(samples, gpd.GeoDataFrame):
+        raise EvidenceError("reference samples must be a GeoDataFrame")
+    if workers < 1:
+        raise EvidenceError(f"workers must be at least 1, got {workers}")
+    with open_raster(raster) as ds:
+        if not 1 <= band <= ds.count:
+            raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=raster)
+        grid = grid_of(ds)
+        nodata = ds.nodatavals[band - 1]
+        dtype = np.dtype(ds.dtypes[band - 1])
+    geoms = samples.geometry
+    kind = "points"
+    if len(geoms) and not (geoms.geom_type == "Point").all():
+        if geoms.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+            kind = "polygon centroids"
+        else:
+            raise EvidenceError(
+                f"reference geometries must be points or polygons, got "
+                f"{sorted(set(geoms.geom_type.dropna()))}",
+                hint="Deliver one point (or polygon) per reference sample.",
+            )
+    if grid.crs is not None:
+        if samples.crs is None:
+            raise EvidenceError(
+                "reference samples have no CRS",
+                hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
+            )
+        geoms = samples.to_crs(grid.crs).geometry
+    if kind != "points":
+        geoms = geoms.centroid
+    n = len(geoms)
+    values = np.zeros(n, dtype=dtype)
+    valid = np.zeros(n, dtype=bool)
+    empty = geoms.is_empty.to_numpy() | geoms.isna().to_numpy()
+    xs = np.where(empty, np.nan, geoms.x.to_numpy(dtype=float, na_value=np.nan))
+    ys = np.where(empty, np.nan, geoms.y.to_numpy(dtype=float, na_value=np.nan))
+    inv = ~grid.transform
+    cols_f = inv.a * xs + inv.b * ys + inv.c
+    rows_f = inv.d * xs + inv.e * ys + inv.f
+    inside = (
+        np.isfinite(cols_f)
+        & np.isfinite(rows_f)
+        & (cols_f >= 0)
+        & (rows_f >= 0)
+        & (cols_f < grid.width)
+        & (rows_f < grid.height)
+    )
+    idx = np.flatnonzero(inside)
+    rows = np.floor(rows_f[idx]).astype(np.int64)
+    cols = np.floor(cols_f[idx]).astype(np.int64)
+    bh, bw = max(1, grid.block_height), max(1, grid.block_width)
+    nbx = (grid.width + bw - 1) // bw
+    block_id = (rows // bh) * nbx + cols // bw
+    order = np.argsort(block_id, kind="stable")
+    block_sorted = block_id[order]
+    starts = np.flatnonzero(np.r_[True, block_sorted[1:] != block_sorted[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    read = _reader([raster], [band])
+
+    def task(k: int) -> None:
+        sel = order[starts[k] : ends[k]]
+        b = int(block_sorted[starts[k]])
+        r0, c0 = (b // nbx) * bh, (b % nbx) * bw
+        win = Window(r0, c0, min(bh, grid.height - r0), min(bw, grid.width - c0))
+        data = read(win)[0]
+        values[idx[sel]] = data[rows[sel] - r0, cols[sel] - c0]
+
+    if workers == 1 or len(starts) <= 1:
+        for k in range(len(starts)):
+            task(k)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for fut in [pool.submit(task, k) for k in range(len(starts))]:
+                fut.result()
+    valid[idx] = True
+    on_nodata = np.zeros(n, dtype=bool)
+    if nodata is not None:
+        if isinstance(nodata, float) and math.isnan(nodata):
+            on_nodata[idx] = np.isnan(values[idx])
+        else:
+            on_nodata[idx] = values[idx] == nodata
+    if dtype.kind == "f":
+        on_nodata[idx] |= np.isnan(values[idx])
+    valid &= ~on_nodata
+    return PointSample(
+        values=values,
+        valid=valid,
+        outside=int(n - idx.size),
+        nodata=int(on_nodata.sum()),
+        geometry=kind,
+    )
+
+
+# --------------------------------------------------------------------------- wall to wall
+
+
+@dataclass
+class PairCounts:
+    """Counts of (map value, reference value) pixel pairs.
+
+    ``counts[i, j]`` pixels have map value ``map_values[i]`` and reference value
+    ``ref_values[j]``; pixels where either side is nodata are excluded and counted
+    in ``excluded``.
+    """
+
+    map_values: np.ndarray
+    ref_values: np.ndarray
+    counts: np.ndarray
+    excluded: int
+    resampling: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def _nodata_set(nodata: float | None, dtype: np.dtype) -> list[float]:
+    if nodata is None:
+        return []
+    if isinstance(nodata, float) and math.isnan(nodata):
+        return []
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not (info.min <= nodata <= info.max) or nodata != int(nodata):
+            return []
+        return [int(nodata)]
+    return [nodata]
+
+
+def _u8_pairs(arrays: list[np.ndarray], window: Window) -> np.ndarray:
+    """Histogram of ``map << 8 | ref`` codes of two uint8 arrays (65536 bins)."""
+    codes = np.left_shift(arrays[0], 8, dtype=np.uint16)
+    codes |= arrays[1]
+    return np.bincount(codes.ravel(), minlength=65536)
+
+
+class _GenericPairs:
+    """Pair counter for any integer or float dtypes (masking nodata and NaN)."""
+
+    def __init__(self, nodata_map: list[float], nodata_ref: list[float]):
+        self.nodata_map, self.nodata_ref = nodata_map, nodata_ref
+
+    def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[tuple[Any, Any], int]:
+        a, b = arrays[0].ravel(), arrays[1].ravel()
+        ok = _valid(a, self.nodata_map) & _valid(b, self.nodata_ref)
+        out: dict[tuple[Any, Any], int] = {("__excluded__", None): int(ok.size - ok.sum())}
+        if ok.any():
+            pairs, counts = np.unique(np.stack([a[ok], b[ok]]), axis=1, return_counts=True)
+            for (x, y), c in zip(pairs.T.tolist(), counts.tolist(), strict=True):
+                out[(x, y)] = out.get((x, y), 0) + c
+        return out
+
+
+def _valid(a: np.ndarray, nodata: list[float]) -> np.ndarray:
+    ok = np.ones(a.shape, dtype=bool)
+    if a.dtype.kind == "f":
+        ok &= ~np.isnan(a)
+    for v in nodata:
+        ok &= a != v
+    return ok
+
+
+def _merge_dicts(x: dict[Any, int], y: dict[Any, int]) -> dict[Any, int]:
+    for k, v in y.items():
+        x[k] = x.get(k, 0) + v
+    return x
+
+
+class _WarpedPairs:
+    """Reads the reference warped onto the map grid, per thread, and counts pairs."""
+
+    def __init__(self, reference: str, band: int, grid: Any, resampling: str, counter: Any):
+        self.reference, self.band, self.grid = reference, band, grid
+        self.resampling, self.counter = resampling, counter
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def _vrt(self) -> Any:
+        vrt = getattr(self._local, "vrt", None)
+        if vrt is None:
+            import rasterio
+            from rasterio.enums import Resampling
+            from rasterio.vrt import WarpedVRT
+
+            env = rasterio.Env(**GDAL_OPTIONS)
+            env.__enter__()
+            src = rasterio.open(to_gdal_path(self.reference))
+            vrt = WarpedVRT(
+                src,
+                crs=self.grid.crs,
+                transform=self.grid.transform,
+                width=self.grid.width,
+                height=self.grid.height,
+                resampling=Resampling[self.resampling],
+            )
+            self._local.env, self._local.src, self._local.vrt = env, src, vrt
+        return vrt
+
+    def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[tuple[Any, Any], int]:
+        try:
+            ref = self._vrt().read(self.band, window=window.to_rasterio(), masked=True)
+        except Exception as exc:
+            raise read_failure(self.reference, exc) from None
+        mask = np.ma.getmaskarray(ref)
+        data = np.ma.getdata(ref)
+        if mask.any():
+            # mark pixels outside the reference (or on its nodata) with NaN
+            data = data.astype(np.float64)
+            data[mask] = np.nan
+        return self.counter([arrays[0], data], window)
+
+
+def pair_counts(
+    map_path: str,
+    reference_path: str,
+    *,
+    band: int = 1,
+    reference_band: int = 1,
+    resample: str | None = None,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> PairCounts:
+    """Count every (map, reference) pixel pair of two rasters, streamed by blocks.
+
+    Parameters
+    ----------
+    map_path, reference_path : str
+        The classified map and the reference raster (paths or URLs).
+    band, reference_band : int
+        Bands to compare.
+    resample : {"nearest", "mode"}, optional
+        When the grids differ, warp the reference onto the map grid with this
+        resampling (a ``WarpedVRT`` read window by window); without it, different
+        grids are refused.
+    workers : int
+        Threads decoding blocks.
+    scheduler : str, optional
+        ``dask.distributed`` scheduler address: the windows run on the cluster.
+    progress : bool
+        Progress on stderr.
+
+    Returns
+    -------
+    PairCounts
+
+    Raises
+    ------
+    EvidenceError
+        Different grids without ``resample``, unknown resampling, missing bands.
+    EvidenceReadError
+        A file cannot be read.
+
+    Notes
+    -----
+    For two uint8 rasters each window is reduced to a 65,536-bin histogram of
+    ``map << 8 | ref`` codes (no masking: nodata rows and columns are dropped from
+    the histogram at the end), so the count costs less than the DEFLATE decoding.
+    Other dtypes are counted with ``numpy.unique`` on the valid pixels.
+    """
+    if resample is not None and resample not in RESAMPLING:
+        raise EvidenceError(
+            f"unknown resampling {resample!r}", hint=f"Use one of: {', '.join(RESAMPLING)}."
+        )
+    infos = []
+    for path, b in ((map_path, band), (reference_path, reference_band)):
+        with open_raster(path) as ds:
+            if not 1 <= b <= ds.count:
+                raise EvidenceError(f"band {b} does not exist ({ds.count} bands)", source=path)
+            infos.append((grid_of(ds), ds.nodatavals[b - 1], np.dtype(ds.dtypes[b - 1])))
+    (g_map, nd_map, dt_map), (g_ref, nd_ref, dt_ref) = infos
+    nodata_map, nodata_ref = _nodata_set(nd_map, dt_map), _nodata_set(nd_ref, dt_ref)
+    notes: list[str] = []
+    same = g_map.same_as(g_ref)
+    if not same and resample is None:
+        raise EvidenceError(
+            f"the reference grid ({g_ref.width}x{g_ref.height}, {g_ref.crs}, pixel "
+            f"{abs(g_ref.transform.a):g}) differs from the map grid ({g_map.width}x"
+            f"{g_map.height}, {g_map.crs}, pixel {abs(g_map.transform.a):g})",
+            source=reference_path,
+            hint="Deliver the reference on the map grid, or ask for resampling "
+            "(resample = 'nearest' or 'mode').",
+        )
+    common = dict(workers=workers, scheduler=scheduler, progress=progress, label="confusion")
+    if not same:
+        counter = _WarpedPairs(
+            reference_path,
+            reference_band,
+            g_map,
+            resample or "nearest",
+            _GenericPairs(nodata_map, nodata_ref),
+        )
+        notes.append(
+            f"reference resampled onto the map grid ({resample}); pixels of the map "
+            "outside the reference are excluded"
+        )
+        raw = scan([map_path], counter, _merge_dicts, bands=[band], **common) or {}
+        result = _from_dict(raw)
+        result.resampling = resample
+        result.notes = notes
+        return result
+    if dt_map == np.uint8 and dt_ref == np.uint8:
+        hist = scan(
+            [map_path, reference_path], _u8_pairs, np.add, bands=[band, reference_band], **common
+        )
+        grid = np.zeros((256, 256), np.int64) if hist is None else hist.reshape(256, 256)
+        keep_r = np.ones(256, bool)
+        keep_c = np.ones(256, bool)
+        keep_r[nodata_map] = False
+        keep_c[nodata_ref] = False
+        excluded = int(grid.sum() - grid[np.ix_(keep_r, keep_c)].sum())
+        grid[~keep_r, :] = 0
+        grid[:, ~keep_c] = 0
+        rows = np.flatnonzero(grid.sum(axis=1))
+        cols = np.flatnonzero(grid.sum(axis=0))
+        return PairCounts(rows, cols, grid[np.ix_(rows, cols)], excluded, None, notes)
+    raw = scan(
+        [map_path, reference_path],
+        _GenericPairs(nodata_map, nodata_ref),
+        _merge_dicts,
+        bands=[band, reference_band],
+        **common,
+    )
+    return _from_dict(raw or {})
+
+
+def _from_dict(raw: dict[tuple[Any, Any], int]) -> PairCounts:
+    excluded = int(raw.pop(("__excluded__", None), 0))
+    pairs = [(k, v) for k, v in raw.items() if v]
+    mv = np.array(sorted({k[0] for k, _ in pairs}))
+    rv = np.array(sorted({k[1] for k, _ in pairs}))
+    counts = np.zeros((len(mv), len(rv)), dtype=np.int64)
+    mi = {v: i for i, v in enumerate(mv.tolist())}
+    ri = {v: i for i, v in enumerate(rv.tolist())}
+    for (a, b), c in pairs:
+        counts[mi[a], ri[b]] += c
+    return PairCounts(mv, rv, counts, excluded)
+
+
+# --------------------------------------------------------------------------- class counts
+
+
+def _u8_hist(arrays: list[np.ndarray], window: Window) -> np.ndarray:
+    return np.bincount(arrays[0].ravel(), minlength=256)
+
+
+class _GenericHist:
+    def __init__(self, nodata: list[float]):
+        self.nodata = nodata
+
+    def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[Any, int]:
+        a = arrays[0].ravel()
+        a = a[_valid(a, self.nodata)]
+        vals, counts = np.unique(a, return_counts=True)
+        return dict(zip(vals.tolist(), counts.tolist(), strict=True))
+
+
+def class_counts(
+    path: str,
+    *,
+    band: int = 1,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> dict[Any, int]:
+    """Number of pixels of each value of a raster band (nodata and NaN excluded), streamed.
+
+    Returns
+    -------
+    dict value -> pixel count (values as Python ints or floats).
+    """
+    with open_raster(path) as ds:
+        if not 1 <= band <= ds.count:
+            raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=path)
+        nodata = _nodata_set(ds.nodatavals[band - 1], np.dtype(ds.dtypes[band - 1]))
+        dtype = np.dtype(ds.dtypes[band - 1])
+    common = dict(
+        bands=[band], workers=workers, scheduler=scheduler, progress=progress, label="class counts"
+    )
+    if dtype == np.uint8:
+        hist = scan([path], _u8_hist, np.add, **common)
+        if hist is None:
+            return {}
+        hist[nodata] = 0
+        return {int(v): int(hist[v]) for v in np.flatnonzero(hist)}
+    return scan([path], _GenericHist(nodata), _merge_dicts, **common) or {}
+
+
+def pixel_area_ha(path: str) -> tuple[float, str | None]:
+    """Area of one pixel of a raster in hectares, and a note when it is approximate.
+
+    Projected CRS: ``|det(transform)|`` in the CRS's linear unit (metres assumed,
+    converted by the CRS's unit factor).  Geographic CRS: the area of a pixel at
+    the raster's central latitude on the WGS 84 authalic sphere (approximate for
+    tall rasters, and said so).
+    """
+    with open_raster(path) as ds:
+        t, crs, h = ds.transform, ds.crs, ds.height
+    det = abs(t.a * t.e - t.b * t.d)
+    if crs is None:
+        return det / 10_000.0, "the map has no CRS: pixel units taken as metres"
+    if crs.is_geographic:
+        lat = math.radians(t.f + t.e * h / 2.0)
+        r = 6_371_007.2
+        area = det * (math.pi / 180.0) ** 2 * r * r * math.cos(lat)
+        return area / 10_000.0, "geographic CRS: pixel area taken at the central latitude"
+    factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
+    return det * factor * factor / 10_000.0, None
