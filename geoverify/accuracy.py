@@ -35,7 +35,6 @@ References
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -56,8 +55,19 @@ if TYPE_CHECKING:
 __all__ = ["DESIGNS", "accuracy_report", "measure_accuracy"]
 
 DESIGNS = ("simple", "stratified")
-VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".csv",
-                   ".txt", ".fgb", ".gml", ".kml")
+VECTOR_SUFFIXES = (
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".shp",
+    ".parquet",
+    ".geoparquet",
+    ".csv",
+    ".txt",
+    ".fgb",
+    ".gml",
+    ".kml",
+)
 DEFAULT_FIELDS = ("reference", "ref", "class", "label", "truth", "code")
 
 
@@ -168,9 +178,20 @@ def accuracy_report(
         ``area_ha``, ``area_ha_se``; the excluded samples and notes.
     """
     return _assess(
-        map, reference, field=field, design=design, strata=strata, strata_field=strata_field,
-        legend=legend, resample=resample, band=band, reference_band=reference_band,
-        polygons=polygons, workers=workers, scheduler=scheduler, progress=progress,
+        map,
+        reference,
+        field=field,
+        design=design,
+        strata=strata,
+        strata_field=strata_field,
+        legend=legend,
+        resample=resample,
+        band=band,
+        reference_band=reference_band,
+        polygons=polygons,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
     )[0]
 
 
@@ -213,8 +234,9 @@ def _assess(
     leg = _legend(legend)
     scan_opts = dict(workers=int(workers), scheduler=scheduler, progress=progress)
     if not _is_vector(ref_path):
-        return _wall_to_wall(map_path, ref_path, leg, resample, band, reference_band, design,
-                             scan_opts)
+        return _wall_to_wall(
+            map_path, ref_path, leg, resample, band, reference_band, design, scan_opts
+        )
     frame = read_vector(ref_path)
     column = _field(frame, field, ref_path)
     sample = sample_map(map_path, frame, band=band, workers=int(workers))
@@ -232,6 +254,7 @@ def _assess(
     }
     map_labels = _apply(sample.values[use], leg)
     ref_labels = _apply(ref_values[use], leg)
+    _check_label_kinds(map_labels, ref_labels, ref_path)
     notes: list[str] = []
     planner: Callable[[float], int | None] | None
     if design == "simple":
@@ -245,14 +268,25 @@ def _assess(
     elif strata is None and strata_field is None:
         e, planner = _olofsson(map_path, map_labels, ref_labels, leg, band, scan_opts)
     else:
-        e, planner, more = _stehman(map_path, frame, use, map_labels, ref_labels, leg, strata,
-                                    strata_field, band, scan_opts, ref_path)
+        e, planner, more = _stehman(
+            map_path,
+            frame,
+            use,
+            map_labels,
+            ref_labels,
+            leg,
+            strata,
+            strata_field,
+            band,
+            scan_opts,
+            ref_path,
+        )
         extras.update(more)
     report = e.to_dict()
     report.update(extras)
     if design == "stratified":
         area, note = pixel_area_ha(map_path)
-        report["pixel_area_ha"] = area
+        report.setdefault("pixel_area_ha", area)
         if note:
             notes.append(note)
     report["notes"] = notes
@@ -284,10 +318,12 @@ def _olofsson(
     )
     weights = [w for w in e.weights or []]
     uas = [0.5 if u is None else u for u in e.users_accuracy]
-    oa, n = e.overall_accuracy, e.n
+    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
 
     def planner(threshold: float) -> int | None:
-        return est.additional_samples(oa, threshold, n, weights=weights, users_accuracies=uas)
+        return est.additional_samples(
+            oa, threshold, n, se=se, weights=weights, users_accuracies=uas
+        )
 
     return e, planner
 
@@ -321,8 +357,9 @@ def _stehman(
         s_valid = ps.valid
         s_values = np.array([_label(v) for v in ps.values], dtype=object)
     if strata is not None:
-        sizes = {_label(k): float(v) for k, v in
-                 class_counts(os.fspath(strata), **scan_opts).items()}
+        sizes = {
+            _label(k): float(v) for k, v in class_counts(os.fspath(strata), **scan_opts).items()
+        }
         extras["strata"] = os.fspath(strata)
     else:  # the column holds map classes: sizes counted on the map
         sizes = {}
@@ -335,7 +372,9 @@ def _stehman(
     s_use = s_values[use][keep]
     m_use, r_use = map_labels[keep], ref_labels[keep]
     labels = _order(set(m_use) | set(r_use), leg)
-    area, _ = pixel_area_ha(map_path)
+    # stratum sizes are pixels of the strata raster (or of the map): areas from its pixel
+    area, _ = pixel_area_ha(os.fspath(strata) if strata is not None else map_path)
+    extras["pixel_area_ha"] = area
     e = est.stratified_general(s_use, m_use, r_use, sizes, labels, pixel_area_ha=area)
     extras["stratum_sizes"] = sizes
     total = sum(sizes.values())
@@ -345,10 +384,12 @@ def _stehman(
     for h in names:
         sel = s_use == h
         rates.append(float((m_use[sel] == r_use[sel]).mean()) if sel.any() else 0.5)
-    oa, n = e.overall_accuracy, e.n
+    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
 
     def planner(threshold: float) -> int | None:
-        return est.additional_samples(oa, threshold, n, weights=weights, users_accuracies=rates)
+        return est.additional_samples(
+            oa, threshold, n, se=se, weights=weights, users_accuracies=rates
+        )
 
     return e, planner, extras
 
@@ -363,8 +404,9 @@ def _wall_to_wall(
     design: str,
     scan_opts: dict[str, Any],
 ) -> tuple[dict[str, Any], None, bool]:
-    pc = pair_counts(map_path, ref_path, band=band, reference_band=reference_band,
-                     resample=resample, **scan_opts)
+    pc = pair_counts(
+        map_path, ref_path, band=band, reference_band=reference_band, resample=resample, **scan_opts
+    )
     mlab = [leg.get(_label(v), _label(v)) for v in pc.map_values.tolist()]
     rlab = [leg.get(_label(v), _label(v)) for v in pc.ref_values.tolist()]
     labels = _order(set(mlab) | set(rlab), leg)
@@ -378,22 +420,41 @@ def _wall_to_wall(
     oa = e.overall_accuracy
     report.update(
         design="census",
-        estimator="wall-to-wall census: every valid pixel pair counted (exact, no sampling "
-        "error)",
+        estimator="wall-to-wall census: every valid pixel pair counted (exact, no sampling error)",
         overall_accuracy_se=0.0,
         overall_accuracy_ci=[oa, oa],
         reference_kind="raster",
         pixels_excluded_nodata=pc.excluded,
         resampling=pc.resampling,
         notes=list(pc.notes)
-        + ([f"design {design!r} ignored: a reference raster is a census"]
-           if design != "simple" else []),
+        + (
+            [f"design {design!r} ignored: a reference raster is a census"]
+            if design != "simple"
+            else []
+        ),
         map=map_path,
         reference=ref_path,
         legend=leg or None,
         proportions_scale="accuracies and area proportions are proportions in [0, 1]",
     )
     return report, None, True
+
+
+def _check_label_kinds(map_labels: np.ndarray, ref_labels: np.ndarray, source: str) -> None:
+    """Refuse map codes compared with reference names that share no class (no legend)."""
+    if not len(map_labels) or set(map_labels) & set(ref_labels):
+        return
+
+    def numeric(v: str) -> bool:
+        return est._label_key(v)[0] == 0
+
+    if all(numeric(v) for v in set(map_labels)) and not any(numeric(v) for v in set(ref_labels)):
+        raise EvidenceError(
+            f"map codes ({', '.join(sorted(set(map_labels))[:5])}...) and reference names "
+            f"({', '.join(sorted(set(ref_labels))[:5])}...) share no class",
+            source=source,
+            hint='Give a legend mapping map codes to reference names, e.g. legend = {3 = "maize"}.',
+        )
 
 
 def _field(frame: Any, field: str | None, source: str) -> str:
@@ -452,11 +513,9 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
     oa = 100.0 * float(report["overall_accuracy"])
     if exact:
         message = (
-            f"overall accuracy {oa:.2f}% over {report['n']:,} pixel pairs "
-            f"({report['estimator']})"
+            f"overall accuracy {oa:.2f}% over {report['n']:,} pixel pairs ({report['estimator']})"
         )
-        return Measurement(value=oa, unit="%", n=int(report["n"]), details=report,
-                           message=message)
+        return Measurement(value=oa, unit="%", n=int(report["n"]), details=report, message=message)
     lo, hi = (100.0 * float(v) for v in report["overall_accuracy_ci"])
     se = 100.0 * float(report["overall_accuracy_se"])
     message = (
@@ -468,8 +527,16 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
     def planner_pct(threshold: float) -> int | None:
         return planner(float(threshold) / 100.0)
 
-    return Measurement(value=oa, unit="%", ci=(lo, hi), se=se, n=int(report["n"]),
-                       details=report, message=message, planner=planner_pct)
+    return Measurement(
+        value=oa,
+        unit="%",
+        ci=(lo, hi),
+        se=se,
+        n=int(report["n"]),
+        details=report,
+        message=message,
+        planner=planner_pct,
+    )
 
 
 def measure_accuracy(
@@ -537,8 +604,14 @@ def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
         return total
 
     items = [
-        {"title": t, "value": m.value, "ci": list(m.ci) if m.ci else None, "n": m.n,
-         "message": m.message, "details": m.details}
+        {
+            "title": t,
+            "value": m.value,
+            "ci": list(m.ci) if m.ci else None,
+            "n": m.n,
+            "message": m.message,
+            "details": m.details,
+        }
         for t, m in parts
     ]
     message = (
@@ -556,7 +629,3 @@ def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
         message=message,
         planner=planner,
     )
-
-
-def _finite(x: float) -> bool:
-    return math.isfinite(x)

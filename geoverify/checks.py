@@ -20,6 +20,7 @@ import importlib.util
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import CheckUnavailableError
@@ -44,11 +45,15 @@ class Context:
         scans are then distributed over its workers.
     progress : bool
         Print progress of long scans on stderr.
+    figures_dir : Path, optional
+        Where checks that draw figures (retrieval scatter, budget) write PNG
+        files; no figures are drawn without it.
     """
 
     workers: int = max(1, os.cpu_count() or 1)
     scheduler: str | None = None
     progress: bool = False
+    figures_dir: Path | None = None
 
 
 class Check(Protocol):

@@ -250,9 +250,7 @@ def convert_values(
     )
 
 
-def _unit_column(
-    frame: pd.DataFrame, column: str, declared: str | None, shown: str
-) -> pd.Series:
+def _unit_column(frame: pd.DataFrame, column: str, declared: str | None, shown: str) -> pd.Series:
     """The per-row unit: the table's column, the declared unit, or an error."""
     if column in frame:
         units = frame[column].astype("string").str.strip()
@@ -283,7 +281,7 @@ def _unit_column(
         raise EvidenceError(
             "the collocation table has no unit",
             source=shown,
-            hint="Add a `unit` column, or declare `unit = \"ppm\"` (etc.) in the evidence.",
+            hint='Add a `unit` column, or declare `unit = "ppm"` (etc.) in the evidence.',
         )
     if declared not in _GAS_UNIT_NAMES:
         raise UnitError(
@@ -362,9 +360,7 @@ def read_collocations(
     rows_in_file = len(frame)
     if "gas" in frame:
         gases = frame["gas"].map(lambda g: normalise_gas(g, source=shown))
-        if declared_gas is not None and normalise_gas(declared_gas, source=shown) not in set(
-            gases
-        ):
+        if declared_gas is not None and normalise_gas(declared_gas, source=shown) not in set(gases):
             raise EvidenceError(
                 f"the evidence declares gas = {declared_gas!r} but the table has no such rows",
                 source=shown,
@@ -415,8 +411,7 @@ def read_collocations(
                 f"{int(np.isnan(values).sum())} {target_gas} rows have no {column!r} value "
                 f"(NaN in rows {_row_numbers(np.isnan(values))})",
                 source=shown,
-                hint="Remove collocations without a value: geoverify does not drop them "
-                "silently.",
+                hint="Remove collocations without a value: geoverify does not drop them silently.",
             )
         numeric[column] = values
     if "lon" in numeric and np.nanmax(np.abs(numeric["lon"])) > 360:
@@ -496,4 +491,3 @@ def describe_units(frame: pd.DataFrame) -> Mapping[str, Any]:
         "source_units": list(attrs.get("source_units", [])),
         "converted": attrs.get("source_units", []) != [attrs.get("unit")],
     }
-

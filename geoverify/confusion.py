@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .blocks import Window, _reader, grid_of, scan
+from .blocks import Window, _reader, grid_of, iter_windows, scan
 from .errors import EvidenceError
 from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 
@@ -159,29 +158,20 @@ def sample_map(
     idx = np.flatnonzero(inside)
     rows = np.floor(rows_f[idx]).astype(np.int64)
     cols = np.floor(cols_f[idx]).astype(np.int64)
-    bh, bw = max(1, grid.block_height), max(1, grid.block_width)
-    nbx = (grid.width + bw - 1) // bw
-    block_id = (rows // bh) * nbx + cols // bw
-    order = np.argsort(block_id, kind="stable")
-    block_sorted = block_id[order]
-    starts = np.flatnonzero(np.r_[True, block_sorted[1:] != block_sorted[:-1]])
-    ends = np.r_[starts[1:], len(order)]
+    tasks = _group_reads(grid, rows, cols)
     read = _reader([raster], [band])
 
-    def task(k: int) -> None:
-        sel = order[starts[k] : ends[k]]
-        b = int(block_sorted[starts[k]])
-        r0, c0 = (b // nbx) * bh, (b % nbx) * bw
-        win = Window(r0, c0, min(bh, grid.height - r0), min(bw, grid.width - c0))
+    def task(t: tuple[Window, np.ndarray]) -> None:
+        win, sel = t
         data = read(win)[0]
-        values[idx[sel]] = data[rows[sel] - r0, cols[sel] - c0]
+        values[idx[sel]] = data[rows[sel] - win.row_off, cols[sel] - win.col_off]
 
-    if workers == 1 or len(starts) <= 1:
-        for k in range(len(starts)):
-            task(k)
+    if workers == 1 or len(tasks) <= 1:
+        for t in tasks:
+            task(t)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for fut in [pool.submit(task, k) for k in range(len(starts))]:
+            for fut in [pool.submit(task, t) for t in tasks]:
                 fut.result()
     valid[idx] = True
     on_nodata = np.zeros(n, dtype=bool)
@@ -200,6 +190,53 @@ def sample_map(
         nodata=int(on_nodata.sum()),
         geometry=kind,
     )
+
+
+def _group_reads(
+    grid: Any, rows: np.ndarray, cols: np.ndarray, dense: float = 0.5
+) -> list[tuple[Window, np.ndarray]]:
+    """Reads covering the pixels ``(rows, cols)``: ``(window, indices of the pixels in it)``.
+
+    Pixels are grouped by the windows of :func:`geoverify.blocks.iter_windows`
+    (whole blocks, about 4 Mi pixels); a window where points touch at least
+    ``dense`` of the blocks is read in one call, otherwise each touched block is
+    read on its own.  Every touched block is decoded exactly once.
+    """
+    if rows.size == 0:
+        return []
+    bh, bw = max(1, grid.block_height), max(1, grid.block_width)
+    nbx = (grid.width + bw - 1) // bw
+    first = next(iter_windows(grid))
+    wh, ww = first.height, first.width
+    nsx = (grid.width + ww - 1) // ww
+    block_id = (rows // bh) * nbx + cols // bw
+    super_id = (rows // wh) * nsx + cols // ww
+    order = np.lexsort((block_id, super_id))
+    s_sorted, b_sorted = super_id[order], block_id[order]
+    s_starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    s_ends = np.r_[s_starts[1:], order.size]
+    out: list[tuple[Window, np.ndarray]] = []
+    for a, z in zip(s_starts.tolist(), s_ends.tolist(), strict=True):
+        sid = int(s_sorted[a])
+        r0, c0 = (sid // nsx) * wh, (sid % nsx) * ww
+        win = Window(r0, c0, min(wh, grid.height - r0), min(ww, grid.width - c0))
+        blocks_in = ((win.height + bh - 1) // bh) * ((win.width + bw - 1) // bw)
+        b = b_sorted[a:z]
+        b_starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        if b_starts.size >= dense * blocks_in:
+            out.append((win, order[a:z]))
+            continue
+        b_ends = np.r_[b_starts[1:], b.size]
+        for p, q in zip(b_starts.tolist(), b_ends.tolist(), strict=True):
+            bid = int(b[p])
+            br, bc = (bid // nbx) * bh, (bid % nbx) * bw
+            out.append(
+                (
+                    Window(br, bc, min(bh, grid.height - br), min(bw, grid.width - bc)),
+                    order[a + p : a + q],
+                )
+            )
+    return out
 
 
 # --------------------------------------------------------------------------- wall to wall
@@ -240,10 +277,19 @@ def _nodata_set(nodata: float | None, dtype: np.dtype) -> list[float]:
 
 
 def _u8_pairs(arrays: list[np.ndarray], window: Window) -> np.ndarray:
-    """Histogram of ``map << 8 | ref`` codes of two uint8 arrays (65536 bins)."""
-    codes = np.left_shift(arrays[0], 8, dtype=np.uint16)
-    codes |= arrays[1]
-    return np.bincount(codes.ravel(), minlength=65536)
+    """Histogram of ``map << 8 | ref`` codes of two uint8 arrays (65536 bins).
+
+    Counted by slices of about 1 Mi pixels: ``np.bincount`` converts its input to
+    intp (8 bytes a pixel), so slicing bounds that temporary to 8 MiB per thread.
+    """
+    a, b = arrays
+    out = np.zeros(65536, np.int64)
+    step = max(1, (1 << 20) // max(1, a.shape[1]))
+    for r in range(0, a.shape[0], step):
+        codes = np.left_shift(a[r : r + step], 8, dtype=np.uint16)
+        codes |= b[r : r + step]
+        out += np.bincount(codes.ravel(), minlength=65536)
+    return out
 
 
 class _GenericPairs:

@@ -162,6 +162,20 @@ def decide(indicator: Any, measurement: Measurement) -> Result:
         details.setdefault("se", _converted_se(measurement, indicator.unit))
     if measurement.n is not None:
         details.setdefault("n", measurement.n)
+    if measurement.companions and indicator.op in (">=", ">", "<=", "<"):
+        details["also_against_threshold"] = [
+            {
+                "quantity": name,
+                "value": convert(value, measurement.unit, indicator.unit),
+                "meets": compare(
+                    convert(value, measurement.unit, indicator.unit),
+                    indicator.op,
+                    indicator.threshold,
+                ),
+                "deciding": False,
+            }
+            for name, value in measurement.companions.items()
+        ]
     return Result(
         indicator=indicator.id,
         verdict=verdict,

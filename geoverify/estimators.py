@@ -204,7 +204,8 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the exact bounds contain p; guard against rounding at p = 0 or 1
+    return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
 
 
 def _binomial_se(p: float, n: int) -> float:
@@ -655,7 +656,7 @@ def cochran_sample_size(p: float, target_se: float, population: float | None = N
     n0 = p * (1 - p) / target_se**2
     if population:
         n0 = n0 / (1 + n0 / population)
-    return int(math.ceil(n0 - 1e-9))
+    return math.ceil(n0 - 1e-9)
 
 
 def olofsson_sample_size(
@@ -682,7 +683,7 @@ def olofsson_sample_size(
         raise EvidenceError(f"the target standard error must be positive, got {target_se}")
     s = np.sqrt(u * (1 - u))
     denom = target_se**2 + ((w * s**2).sum() / population if population else 0.0)
-    return int(math.ceil(float((w * s).sum()) ** 2 / denom - 1e-9))
+    return math.ceil(float((w * s).sum()) ** 2 / denom - 1e-9)
 
 
 def additional_samples(
@@ -705,6 +706,10 @@ def additional_samples(
       ``interval = "wilson"`` the size is then raised until the Wilson interval at
       the same proportion excludes the threshold (the interval the decision uses);
     - stratified (``weights`` and ``users_accuracies``): Olofsson et al. (2014) eq. 13.
+      Eq. 13 assumes an optimal allocation; the sample at hand may be allocated
+      otherwise, so when its standard error ``se`` is given the size needed by
+      scaling every stratum's sample alike, ``n (se / target)^2``, is computed too
+      and the larger of the two is used: an inconclusive estimate never gets 0.
 
     Returns ``0`` when the current sample already decides, ``None`` when the estimate
     equals the threshold (no finite sample decides it).  Proportions in [0, 1].
@@ -717,6 +722,8 @@ def additional_samples(
     target = gap / Z95
     if weights is not None and users_accuracies is not None:
         needed = olofsson_sample_size(weights, users_accuracies, target)
+        if se is not None and se > 0:
+            needed = max(needed, math.ceil(n * (se / target) ** 2 - 1e-9))
     else:
         needed = cochran_sample_size(min(max(estimate, 0.0), 1.0), target)
         if interval == "wilson":
@@ -725,7 +732,7 @@ def additional_samples(
                 lo, hi = wilson_interval(estimate * needed, needed)
                 if lo > threshold or hi < threshold:
                     break
-                needed = int(math.ceil(needed * 1.05)) + 1
+                needed = math.ceil(needed * 1.05) + 1
             else:
                 return None
     return max(0, int(needed) - int(n))

@@ -66,6 +66,10 @@ class Measurement:
         ``planner(threshold) -> int``: how many more reference samples would be
         expected to decide an inconclusive estimate against ``threshold``
         (given in ``unit``).  Not serialised.
+    companions : dict, optional
+        Other quantities, in ``unit``, that the report should also hold against
+        the indicator's threshold without deciding on them (e.g. a declared
+        error budget beside the measured precision).
     """
 
     value: Any
@@ -76,6 +80,7 @@ class Measurement:
     details: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     planner: Callable[[float], int | None] | None = field(default=None, repr=False)
+    companions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

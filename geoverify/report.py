@@ -178,8 +178,8 @@ code{font-size:.9em}section{border-top:1px solid #ddd;margin-top:1.5rem}
 """
 
 
-def render_html(report: dict[str, Any], catalogue: Catalogue) -> str:
-    """A self-contained HTML report (figures embedded as data URIs)."""
+def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None = None) -> str:
+    """A self-contained HTML report (figures, relative to ``base``, embedded as data URIs)."""
     esc = html.escape
     sub = report["submission"]
     rows = []
@@ -205,7 +205,7 @@ def render_html(report: dict[str, Any], catalogue: Catalogue) -> str:
             f"Verdict: <b class='{r['verdict']}'>{r['verdict']}</b> — {esc(r['message'])}</p>"
         )
         for fig in r["details"].get("figures", []):
-            parts.append(_embed_png(fig))
+            parts.append(_embed_png(Path(base or ".") / fig))
         if r["evidence"]:
             parts.append("<ul>")
             for e in r["evidence"]:
@@ -233,7 +233,7 @@ def render_html(report: dict[str, Any], catalogue: Catalogue) -> str:
     )
 
 
-def _embed_png(path: str) -> str:
+def _embed_png(path: Path) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -278,7 +278,7 @@ def write_reports(
     renderers = {
         "json": lambda: json.dumps(jsonable(report), indent=2, ensure_ascii=False) + "\n",
         "md": lambda: render_markdown(report, catalogue),
-        "html": lambda: render_html(report, catalogue),
+        "html": lambda: render_html(report, catalogue, out_dir),
     }
     for fmt in formats:
         path = out_dir / f"report.{fmt}"

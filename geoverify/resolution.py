@@ -178,10 +178,20 @@ def measure_resolution(
     if tolerance is not None:
         info["declared_tolerance_m"] = tolerance
         message += f"; a tolerance of {tolerance} m is declared by the submission but not applied"
+    item = _stac_item(evidence)
+    if item is not None:
+        from .stac import compare_metadata_to_data
+
+        disagreement = compare_metadata_to_data(item, value)
+        if disagreement:
+            info["metadata_disagreement"] = disagreement
+            message += f"; STAC metadata disagree with the data: {disagreement}"
     screen = _upsampling_screen(location, evidence, context)
     if screen is not None:
         info["effective_resolution"] = screen
         factor = screen.get("factor")
+        if not screen.get("screened", True):
+            message += "; upsampling screen not applied (constant or empty data)"
         if screen.get("upsampled") and factor:
             effective = value * factor
             info["nominal_pixel_size_m"] = value
@@ -192,6 +202,15 @@ def measure_resolution(
             )
             value = effective
     return Measurement(value, "m", details=info, message=message)
+
+
+def _stac_item(evidence: Evidence) -> Any:
+    """The STAC item the raster came from, when the evidence was discovered through STAC."""
+    item = evidence.get("stac_item")
+    resolved = evidence.get("stac_resolved")
+    if item is None and resolved is not None and len(resolved.items) == 1:
+        item = resolved.items[0]
+    return item
 
 
 def _upsampling_screen(

@@ -210,6 +210,10 @@ class Evidence:
             for shown in [value] if isinstance(value, str) else list(value):
                 if isinstance(shown, str):
                     out.append((shown, resolve_location(self.base, shown)))
+        budget = self.options.get("budget")  # a budget table given as a file
+        budget_file = budget.get("file") if isinstance(budget, dict) else budget
+        if isinstance(budget_file, str):
+            out.append((budget_file, resolve_location(self.base, budget_file)))
         for item in self.items:
             out.extend(item.files())
         return out

@@ -22,6 +22,7 @@ from .decide import decide, decide_condition
 from .errors import CheckUnavailableError, GeoverifyError
 from .measurement import EvidenceRecord, Measurement, Result, Verdict
 from .sources import record
+from .stac import prepare_stac
 from .submission import Evidence, Submission
 
 __all__ = ["EvidencePreparer", "evaluate", "verify"]
@@ -147,6 +148,9 @@ def evaluate(
     records: list[EvidenceRecord] = []
     try:
         records = hasher.records(evidence)
+        if "stac" in evidence.options:
+            evidence = prepare_stac(evidence, kind=indicator.check)
+            records = hasher.records(evidence)
         if prepare is not None:
             evidence = prepare(evidence)
         if indicator.check == "count":
@@ -173,7 +177,7 @@ def evaluate(
 
 
 def _has_own_data(evidence: Evidence) -> bool:
-    return any(k not in ("note", "items", "stac") for k in evidence.options)
+    return any(k not in ("note", "items", "stac", "stac_resolved") for k in evidence.options)
 
 
 # ----------------------------------------------------------------- non-count, per item

@@ -12,7 +12,7 @@ from ..checks import Context
 from ..measurement import Result
 from ..report import FORMATS, build_report, write_reports
 from ..submission import load_submission
-from ..verify import EvidencePreparer, exit_code
+from ..verify import exit_code
 from ..verify import verify as run_verify
 from .options import progress_option, scheduler_option, want_progress, workers_option
 
@@ -74,10 +74,12 @@ def verify(
     sub = load_submission(submission, cat)
     for ident in only:
         cat[ident]  # unknown ids are a usage error (exit 2)
+    out_dir = out if out is not None else sub.base / "report"
     context = Context(
         workers=workers or Context().workers,
         scheduler=scheduler,
         progress=want_progress(progress),
+        figures_dir=out_dir / "figures",
     )
 
     def show(result: Result) -> None:
@@ -95,10 +97,9 @@ def verify(
         context=context,
         indicators=list(only) or None,
         on_result=show,
-        prepare=_preparer(),
     )
+    _relative_figures(results, out_dir)
     report = build_report(sub, cat, results)
-    out_dir = out if out is not None else sub.base / "report"
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
     summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
@@ -115,11 +116,13 @@ def _all_files(sub: object) -> list[tuple[str, str]]:
     return files
 
 
-def _preparer() -> EvidencePreparer | None:
-    """The STAC evidence hook, where this version has it."""
-    import importlib
-    import importlib.util
+def _relative_figures(results: list[Result], out_dir: Path) -> None:
+    """Figures are referred to relative to the report folder (portable reports)."""
+    import os
 
-    if importlib.util.find_spec("geoverify.stac") is None:
-        return None
-    return getattr(importlib.import_module("geoverify.stac"), "prepare_evidence", None)
+    for result in results:
+        figures = result.details.get("figures")
+        if figures:
+            result.details["figures"] = [
+                Path(os.path.relpath(f, out_dir)).as_posix() for f in figures
+            ]

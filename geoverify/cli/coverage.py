@@ -1,0 +1,165 @@
+"""``geoverify coverage RASTER|VECTOR`` — area, countries and time period of one deliverable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..checks import Context
+from ..errors import EvidenceError, GeoverifyError
+from ..regions import REGIONS
+from ..submission import Evidence
+from .options import emit_json, format_option, workers_option
+
+_VECTOR = {".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".csv", ".fgb"}
+_CUBE = {".nc", ".nc4", ".netcdf", ".cdf", ".zarr"}
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _CUBE or (path.is_dir() and (path / ".zgroup").exists()):
+        return "cube"
+    if suffix in _VECTOR:
+        return "vector"
+    return "raster"
+
+
+def _coverage(
+    paths: list[str], region: str, boundaries: str | None, workers: int
+) -> dict[str, Any]:
+    from ..area import measure_area
+    from ..countries import measure_countries
+    from ..period import measure_period
+
+    files = [Path(p).resolve() for p in paths]
+    for f in files:
+        if not f.exists():
+            raise EvidenceError("file not found", source=str(f), hint="Check the path.")
+    base = Path("/")
+    context = Context(workers=workers)
+    kinds = {_kind(f) for f in files}
+    first = files[0]
+    out: dict[str, Any] = {"inputs": [str(p) for p in paths], "region": region}
+    extra: dict[str, Any] = {"boundaries": str(Path(boundaries).resolve())} if boundaries else {}
+    if kinds == {"cube"} or (len(files) > 1 and kinds == {"raster"}):
+        key = "files" if kinds == {"cube"} else "rasters"
+        ev = Evidence("coverage", base, {key: [str(f) for f in files]}, paths[0])
+        try:
+            period = measure_period(ev, {"measure": "span"}, context)
+            out["period"] = {
+                "first": period.details["first"],
+                "last": period.details["last"],
+                "steps": period.details["n_times"],
+                "step": period.details.get("step"),
+                "missing": period.details.get("missing", []),
+            }
+        except GeoverifyError as exc:
+            out["period"] = {"error": str(exc)}
+    if kinds == {"vector"}:
+        ev = Evidence("coverage", base, {"vector": str(first), **extra}, paths[0])
+        key_countries = "vector"
+    elif "cube" in kinds:
+        # a NetCDF/Zarr: area and countries from its first variable through GDAL, if possible
+        ev = Evidence("coverage", base, {"raster": str(first), **extra}, paths[0])
+        key_countries = "raster"
+    else:
+        ev = Evidence("coverage", base, {"rasters": [str(f) for f in files], **extra}, paths[0])
+        key_countries = "raster"
+    try:
+        area = measure_area(ev, {"measure": "valid_area"}, context)
+        out["area_km2"] = area.value
+        out["area_method"] = area.details.get("method")
+    except GeoverifyError as exc:
+        if "cube" not in kinds:
+            raise
+        out["area_km2"] = None
+        out["area_error"] = str(exc)
+    options = {key_countries: str(first), **extra}
+    if key_countries == "vector" and first.suffix.lower() == ".csv":
+        options = {"sites": str(first), **extra}
+    try:
+        countries = measure_countries(
+            Evidence("coverage", base, options, paths[0]), {"region": region}, context
+        )
+        out["countries"] = countries.details["countries"]
+        out["n_countries"] = countries.value
+        out["outside_region"] = countries.details["outside_region"]
+        out["screen"] = countries.details.get("screen")
+        out["rule"] = countries.details["rule"]
+    except GeoverifyError as exc:
+        if "cube" not in kinds:
+            raise
+        out["countries_error"] = str(exc)
+    return out
+
+
+@click.command("coverage")
+@click.argument("paths", nargs=-1, required=True, metavar="RASTER|VECTOR...")
+@click.option(
+    "--region",
+    type=click.Choice(list(REGIONS)),
+    default="any",
+    show_default=True,
+    help="Count only countries of this region.",
+)
+@click.option(
+    "--boundaries",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Country boundaries file with ISO3 codes in a field iso3/ISO_A3/ADM0_A3/GID_0 "
+    "[default: the bundled 1:110m boundaries].",
+)
+@workers_option
+@format_option()
+def coverage(
+    paths: tuple[str, ...], region: str, boundaries: str | None, workers: int | None, fmt: str
+) -> None:
+    """Area (km²) of valid data, countries covered and, for NetCDF/Zarr or several files,
+    the time period.
+
+    \b
+    geoverify coverage map.tif --region africa_asia
+    geoverify coverage sites.gpkg --format json
+    geoverify coverage host_1992.nc host_1993.nc
+    """
+    import os
+
+    try:
+        result = _coverage(list(paths), region, boundaries, workers or os.cpu_count() or 1)
+    except GeoverifyError as exc:
+        click.echo(f"geoverify: error: {exc}", err=True)
+        raise SystemExit(2) from None
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(", ".join(paths))
+    if result.get("area_km2") is not None:
+        click.echo(f"  area           {result['area_km2']:,.2f} km²")
+    elif "area_error" in result:
+        click.echo(f"  area           - ({result['area_error']})")
+    if "n_countries" in result:
+        codes = ", ".join(c["iso3"] for c in result["countries"])
+        click.echo(f"  countries      {result['n_countries']} in {region!r}: {codes or '-'}")
+        if result["outside_region"]:
+            click.echo(f"  outside region {', '.join(result['outside_region'])}")
+        if result.get("screen"):
+            s = result["screen"]
+            click.echo(
+                f"  screened at    {s['shape'][1]}x{s['shape'][0]} cells "
+                f"(1/{s['decimation']} of the full grid)"
+            )
+    elif "countries_error" in result:
+        click.echo(f"  countries      - ({result['countries_error']})")
+    period = result.get("period")
+    if period:
+        if "error" in period:
+            click.echo(f"  period         - ({period['error']})")
+        else:
+            missing = period["missing"]
+            gaps = f"missing {', '.join(map(str, missing))}" if missing else "no gaps"
+            click.echo(
+                f"  period         {period['first']} … {period['last']}, "
+                f"{period['steps']} steps at {period['step']}, {gaps}"
+            )

@@ -1,0 +1,370 @@
+"""Which countries the data cover: rasters (screened), polygons, points or listed codes.
+
+Rules (shown in every measurement's ``details["rule"]``):
+
+- **Raster.** The valid-data mask is read at reduced resolution — at most
+  :data:`SCREEN_EDGE` cells along each axis, through the file's overviews when
+  it has them (rasterio ``out_shape=`` reads, nearest neighbour) — and country
+  boundaries are burnt onto that screened grid (a cell belongs to the country
+  holding its centre).  A country counts when at least
+  ``max(MIN_CELLS, MIN_SHARE × valid screened cells)`` valid cells fall in it,
+  so slivers along coastlines and borders (a generalised 1:110m boundary is off
+  by kilometres) do not add countries.
+- **Polygons.** A country counts when its overlap with the dissolved polygons is
+  at least ``max(MIN_OVERLAP_KM2, MIN_SHARE × polygon area)`` (equal-area
+  EPSG:6933 areas).
+- **Points / sites.** A country counts with one point inside it; a point in no
+  country (generalised coastlines) goes to the nearest country within
+  :data:`NEAREST_DEG` degrees, else it is reported as unassigned.
+- **Listed codes** (``countries = ["KEN", ...]``) count as given (names are
+  converted to ISO 3166-1 alpha-3).
+
+Countries represented in the bundled data only by a disc at their capital
+(micro-states, small islands: ``approx``) take precedence over the polygons
+they overlap.  Sources are combined (union), then the region filter applies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import EvidenceError
+from .measurement import Measurement
+from .regions import REGIONS, country_boundaries, country_code, country_name, region_members
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .checks import Context
+    from .submission import Evidence
+
+__all__ = [
+    "MIN_CELLS",
+    "MIN_OVERLAP_KM2",
+    "MIN_SHARE",
+    "NEAREST_DEG",
+    "SCREEN_EDGE",
+    "countries_of_points",
+    "countries_of_polygons",
+    "countries_of_raster",
+    "measure_countries",
+]
+
+#: Longest edge (cells) of the screened grid of a raster.
+SCREEN_EDGE = 2048
+#: A country needs at least this many valid screened cells ...
+MIN_CELLS = 3
+#: ... and at least this share of the valid screened cells (or of the polygon area).
+MIN_SHARE = 1e-4
+#: A polygon overlap below this area (km²) does not count a country.
+MIN_OVERLAP_KM2 = 1.0
+#: Farthest distance (degrees) at which a point outside every country is given
+#: to the nearest one.
+NEAREST_DEG = 0.25
+
+_EQUAL_AREA = "EPSG:6933"
+
+
+def _ordered(bounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Polygons first, capital discs last (so the discs win where both apply)."""
+    return bounds.sort_values("approx", kind="stable").reset_index(drop=True)
+
+
+def countries_of_raster(
+    location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1
+) -> dict[str, Any]:
+    """Screen a raster's valid data at reduced resolution and count cells per country.
+
+    Returns
+    -------
+    dict
+        ``cells`` (ISO3 -> valid screened cells), ``valid_cells``, ``screen`` (shape,
+        cell size, decimation, overviews used), ``outside`` (valid cells in no country).
+
+    Raises
+    ------
+    EvidenceError
+        Without CRS or without valid data.
+    """
+    import rasterio.features
+    from rasterio.enums import Resampling
+    from rasterio.warp import transform_bounds
+    from shapely.geometry import box
+
+    from .area import valid_mask
+    from .sources import open_raster, read_failure
+
+    with open_raster(location) as ds:
+        if ds.crs is None:
+            raise EvidenceError(
+                "the raster has no CRS, so its countries are unknown",
+                source=location,
+                hint="Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`).",
+            )
+        if band < 1 or band > ds.count:
+            raise EvidenceError(
+                f"band {band} does not exist (the raster has {ds.count})",
+                source=location,
+                hint="Set `band` to an existing band.",
+            )
+        factor = max(1, math.ceil(max(ds.width, ds.height) / SCREEN_EDGE))
+        shape = (max(1, ds.height // factor), max(1, ds.width // factor))
+        try:
+            data = ds.read(band, out_shape=shape, resampling=Resampling.nearest)
+        except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
+            raise read_failure(location, exc) from None
+        nodata = ds.nodatavals[band - 1]
+        transform = ds.transform @ ds.transform.scale(ds.width / shape[1], ds.height / shape[0])
+        crs = ds.crs
+        overviews = ds.overviews(band)
+        west, south, east, north = transform_bounds(crs, "EPSG:4326", *ds.bounds, densify_pts=21)
+    valid = valid_mask(data, nodata)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        raise EvidenceError(
+            "the raster holds no valid data at the screening resolution",
+            source=location,
+            hint="Check the nodata value and that the file is the intended deliverable.",
+        )
+    pad = 1.0
+    region = box(
+        max(-180, west - pad), max(-90, south - pad), min(180, east + pad), min(90, north + pad)
+    )
+    clipped = _ordered(boundaries)
+    clipped = clipped[clipped.intersects(region)]
+    clipped = clipped.assign(geometry=clipped.geometry.intersection(region))
+    if not crs.is_geographic or crs.to_epsg() != 4326:
+        clipped = clipped.to_crs(crs)
+    shapes = [
+        (geom, index + 1)
+        for index, geom in enumerate(clipped.geometry)
+        if geom is not None and not geom.is_empty
+    ]
+    ids = (
+        rasterio.features.rasterize(shapes, out_shape=shape, transform=transform, dtype="int32")
+        if shapes
+        else np.zeros(shape, dtype="int32")
+    )
+    counts = np.bincount(ids[valid], minlength=len(clipped) + 1)
+    cells = {clipped["iso3"].iloc[i - 1]: int(counts[i]) for i in np.nonzero(counts)[0] if i > 0}
+    cell_x, cell_y = abs(transform.a), abs(transform.e)
+    return {
+        "cells": cells,
+        "valid_cells": n_valid,
+        "outside": int(counts[0]),
+        "screen": {
+            "shape": list(shape),
+            "decimation": factor,
+            "cell_size": [cell_x, cell_y],
+            "cell_units": "degree" if crs.is_geographic else "metre",
+            "overviews": overviews,
+            "resampling": "nearest",
+        },
+    }
+
+
+def countries_of_points(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Assign points to countries (inside, else nearest within :data:`NEAREST_DEG`).
+
+    Returns
+    -------
+    dict
+        ``points`` (ISO3 -> number of points), ``unassigned`` (count), ``nearest`` (count
+        assigned by distance).
+    """
+    import geopandas as gpd
+
+    if points.crs is None:
+        raise EvidenceError(
+            "the points have no CRS",
+            hint="Save the sites with their CRS, or as CSV with lon/lat columns (WGS 84).",
+        )
+    pts = points.to_crs("EPSG:4326")
+    pts = pts[pts.geometry.notna() & ~pts.geometry.is_empty]
+    pts = gpd.GeoDataFrame(geometry=pts.geometry.representative_point().values, crs="EPSG:4326")
+    pts["pid"] = np.arange(len(pts))
+    bounds = _ordered(boundaries)[["iso3", "approx", "geometry"]]
+    joined = gpd.sjoin(pts, bounds, how="left", predicate="within")
+    joined = joined.sort_values(["pid", "approx"], ascending=[True, False], na_position="last")
+    first = joined.drop_duplicates("pid")
+    assigned = dict(zip(first["pid"], first["iso3"], strict=True))
+    missing = [p for p, c in assigned.items() if not isinstance(c, str)]
+    nearest = 0
+    if missing:
+        import warnings
+
+        lost = pts[pts["pid"].isin(missing)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # geographic CRS distance
+            near = gpd.sjoin_nearest(lost, bounds, how="left", max_distance=NEAREST_DEG)
+        for pid, iso3 in zip(near["pid"], near["iso3"], strict=True):
+            if isinstance(iso3, str) and not isinstance(assigned.get(pid), str):
+                assigned[pid] = iso3
+                nearest += 1
+    out: dict[str, int] = {}
+    for iso3 in assigned.values():
+        if isinstance(iso3, str):
+            out[iso3] = out.get(iso3, 0) + 1
+    unassigned = sum(1 for c in assigned.values() if not isinstance(c, str))
+    return {"points": out, "unassigned": unassigned, "nearest": nearest}
+
+
+def countries_of_polygons(
+    polygons: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """Overlap (km², equal-area EPSG:6933) of dissolved polygons with each country.
+
+    Returns
+    -------
+    dict
+        ``overlap_km2`` (ISO3 -> km²), ``area_km2`` (total polygon area).
+    """
+    if polygons.crs is None:
+        raise EvidenceError(
+            "the polygons have no CRS",
+            hint="Save the polygons with their CRS (e.g. EPSG:4326).",
+        )
+    union = polygons.to_crs("EPSG:4326").make_valid().union_all()
+    bounds = boundaries[boundaries.intersects(union)]
+    pieces = bounds.assign(geometry=bounds.geometry.intersection(union)).to_crs(_EQUAL_AREA)
+    overlap: dict[str, float] = {}
+    for iso3, area in zip(pieces["iso3"], pieces.geometry.area / 1e6, strict=True):
+        overlap[iso3] = overlap.get(iso3, 0.0) + float(area)
+    import geopandas as gpd
+
+    total = float(gpd.GeoSeries([union], crs="EPSG:4326").to_crs(_EQUAL_AREA).area.iloc[0] / 1e6)
+    return {"overlap_km2": overlap, "area_km2": total}
+
+
+def measure_countries(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> Measurement:
+    """Number of countries covered by the data, filtered by region.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        Any of ``raster`` (valid data, screened at reduced resolution), ``vector``
+        (polygons, or points), ``sites`` (points: vector file or CSV with lon/lat),
+        ``countries`` (a list of ISO3 codes or names); optional ``boundaries`` (a user
+        file with ISO3 codes in a field named iso3, ISO_A3, ADM0_A3 or GID_0) and
+        ``band``.  Several sources are combined.
+    params : mapping
+        ``region``: one of :data:`geoverify.regions.REGIONS` (default ``"any"``).
+    context : Context
+        Unused (screening is a single decimated read).
+
+    Returns
+    -------
+    Measurement
+        ``value`` = number of countries in the region (unit ``"count"``); ``details``
+        list the countries with their names and evidence, those outside the region,
+        the boundaries used, the screening resolution and the counting rule.
+    """
+    region = str(params.get("region", "any"))
+    if region not in REGIONS:
+        raise EvidenceError(f"unknown region {region!r}", hint=f"Use one of: {', '.join(REGIONS)}.")
+    sources = [k for k in ("raster", "vector", "sites", "countries") if k in evidence]
+    if not sources:
+        raise EvidenceError(
+            "no raster, vector, sites or countries to count countries from",
+            source=evidence.where,
+            hint=f'Add `raster = ...`, `sites = ...` or `countries = ["KEN", ...]` to the '
+            f"evidence of {evidence.indicator}.",
+        )
+    boundaries_location = evidence.location("boundaries", required=False)
+    boundaries = country_boundaries(boundaries_location)
+    found: dict[str, list[str]] = {}
+    details: dict[str, Any] = {
+        "region": region,
+        "region_definition": REGIONS[region],
+        "boundaries": evidence.display(boundaries_location)
+        if boundaries_location
+        else "bundled (countryinfo 1:110m + Natural Earth patches; geoverify/data/README.md)",
+        "rule": (
+            f"raster: a country counts with >= max({MIN_CELLS}, {MIN_SHARE:g} x valid) valid "
+            f"screened cells (grid of at most {SCREEN_EDGE} cells a side, cell centre in "
+            f"country); polygons: overlap >= max({MIN_OVERLAP_KM2:g} km2, {MIN_SHARE:g} x area); "
+            f"points: one point inside (or nearest country within {NEAREST_DEG} deg); "
+            "listed codes count as given"
+        ),
+    }
+    marginal: dict[str, Any] = {}
+
+    def add(iso3: str, how: str) -> None:
+        found.setdefault(iso3, []).append(how)
+
+    if "raster" in evidence:
+        location = evidence.location("raster")
+        assert location is not None
+        screened = countries_of_raster(location, boundaries, band=int(evidence.get("band", 1)))
+        need = max(MIN_CELLS, math.ceil(MIN_SHARE * screened["valid_cells"]))
+        for iso3, n in sorted(screened["cells"].items()):
+            if n >= need:
+                add(iso3, f"raster: {n} screened cells")
+            else:
+                marginal[iso3] = f"raster: {n} screened cells < {need}"
+        details["screen"] = {
+            **screened["screen"],
+            "valid_cells": screened["valid_cells"],
+            "cells_in_no_country": screened["outside"],
+            "cells_needed": need,
+        }
+    for key in ("vector", "sites"):
+        if key not in evidence:
+            continue
+        from .sources import read_vector
+
+        location = evidence.location(key)
+        assert location is not None
+        frame = read_vector(location)
+        kinds = set(frame.geometry.geom_type.dropna())
+        if key == "vector" and kinds & {"Polygon", "MultiPolygon"}:
+            result = countries_of_polygons(frame, boundaries)
+            need_km2 = max(MIN_OVERLAP_KM2, MIN_SHARE * result["area_km2"])
+            for iso3, km2 in sorted(result["overlap_km2"].items()):
+                if km2 >= need_km2:
+                    add(iso3, f"{key}: {km2:,.1f} km2 overlap")
+                else:
+                    marginal[iso3] = f"{key}: {km2:,.3f} km2 overlap < {need_km2:,.3f}"
+            details[f"{key}_area_km2"] = result["area_km2"]
+        else:
+            result = countries_of_points(frame, boundaries)
+            for iso3, n in sorted(result["points"].items()):
+                add(iso3, f"{key}: {n} point(s)")
+            details[f"{key}_points_unassigned"] = result["unassigned"]
+            details[f"{key}_points_by_nearest"] = result["nearest"]
+    if "countries" in evidence:
+        listed = evidence.get("countries")
+        if not isinstance(listed, list):
+            raise EvidenceError(
+                "`countries` must be a list of ISO3 codes or names",
+                source=evidence.where,
+                hint='Write countries = ["KEN", "TZA"].',
+            )
+        for entry in listed:
+            try:
+                add(country_code(str(entry)), "listed")
+            except EvidenceError as exc:
+                raise EvidenceError(exc.problem, source=evidence.where, hint=exc.hint) from None
+    members = region_members(region)
+    inside = sorted(c for c in found if c in members)
+    outside = sorted(c for c in found if c not in members)
+    details["countries"] = [
+        {"iso3": c, "name": country_name(c), "evidence": found[c]} for c in inside
+    ]
+    details["iso3"] = inside
+    details["outside_region"] = outside
+    details["marginal"] = marginal
+    details["sources"] = sources
+    names = ", ".join(inside[:12]) + (" …" if len(inside) > 12 else "")
+    return Measurement(
+        value=len(inside),
+        unit="count",
+        details=details,
+        message=f"{len(inside)} countries in region {region!r} ({names or 'none'})",
+    )

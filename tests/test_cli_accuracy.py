@@ -1,0 +1,89 @@
+"""``geoverify accuracy``: JSON contract keys, table output, exit status 2 on errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from rasterio.transform import from_origin
+
+from geoverify.cli.accuracy import accuracy
+from geoverify.samples.accuracy import class_map, reference_points, write_points_csv
+from geoverify.samples.common import write_raster
+
+CRS = "EPSG:32650"
+CONTRACT = {
+    "n", "labels", "confusion_matrix", "design", "overall_accuracy", "overall_accuracy_se",
+    "overall_accuracy_ci", "users_accuracy", "users_accuracy_se", "producers_accuracy",
+    "producers_accuracy_se", "kappa", "quantity_disagreement", "allocation_disagreement",
+}
+STRATIFIED = {"area_proportions", "area_proportions_se", "area_ha", "area_ha_se"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("cli")
+    classes = class_map((256, 256), 3, 8)
+    t = from_origin(440_000, 4_080_000, 10, 10)
+    write_raster(base / "map.tif", classes, crs=CRS, transform=t, nodata=0)
+    pts = reference_points(classes, t, per_class=30, accuracy=0.9, seed=9)
+    write_points_csv(base / "ref.csv", pts, labels={1: "water", 2: "crop", 3: "forest"})
+    frame = gpd.GeoDataFrame({"cls": pts["reference"]},
+                             geometry=gpd.points_from_xy(pts["x"], pts["y"]), crs=CRS)
+    frame.to_file(base / "ref.gpkg")
+    (base / "broken.tif").write_bytes(b"II*\x00garbage")
+    return {"map": base / "map.tif", "csv": base / "ref.csv", "gpkg": base / "ref.gpkg",
+            "broken": base / "broken.tif", "n": 90, "correct": int((pts["map"] ==
+                                                                    pts["reference"]).sum())}
+
+
+def test_json_simple(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(accuracy, [str(files["map"]), str(files["gpkg"]),
+                                           "--field", "cls", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) >= CONTRACT
+    assert out["n"] == files["n"]
+    assert out["overall_accuracy"] == pytest.approx(files["correct"] / files["n"])
+    assert all(isinstance(v, str) for v in out["labels"])
+    assert np.array(out["confusion_matrix"]).shape == (3, 3)
+    assert set(out["users_accuracy"]) == set(out["labels"])
+    lo, hi = out["overall_accuracy_ci"]
+    assert lo < out["overall_accuracy"] < hi
+
+
+def test_json_stratified_with_legend(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(accuracy, [
+        str(files["map"]), str(files["csv"]), "--design", "stratified", "--format", "json",
+        "--legend", "1=water", "--legend", "2=crop", "--legend", "3=forest", "--workers", "2",
+    ])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) >= CONTRACT | STRATIFIED
+    assert out["labels"] == ["water", "crop", "forest"]
+    assert sum(out["area_ha"].values()) == pytest.approx(256 * 256 * 0.01)
+    assert "Olofsson" in out["estimator"]
+
+
+def test_table_output(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(accuracy, [str(files["map"]), str(files["gpkg"]),
+                                           "--field", "cls"])
+    assert result.exit_code == 0
+    assert "overall accuracy" in result.stdout and "rows = map" in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["{broken}", "{gpkg}"],
+    ["{map}", "{missing}"],
+    ["{map}", "{gpkg}", "--field", "nope"],
+])
+def test_errors_exit_2_without_traceback(files: dict[str, Path], args: list[str]) -> None:
+    names = {k: str(v) for k, v in files.items()} | {"missing": "/nonexistent/ref.gpkg"}
+    result = CliRunner().invoke(accuracy, [a.format(**names) for a in args])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
