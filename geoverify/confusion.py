@@ -118,32 +118,35 @@ def sample_map(
         grid = grid_of(ds)
         nodata = ds.nodatavals[band - 1]
         dtype = np.dtype(ds.dtypes[band - 1])
+    import shapely
+
     geoms = samples.geometry
-    kind = "points"
-    if len(geoms) and not (geoms.geom_type == "Point").all():
-        if geoms.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-            kind = "polygon centroids"
-        else:
-            raise EvidenceError(
-                f"reference geometries must be points or polygons, got "
-                f"{sorted(set(geoms.geom_type.dropna()))}",
-                hint="Deliver one point (or polygon) per reference sample.",
-            )
-    if grid.crs is not None:
+    if grid.crs is not None and len(geoms):
         if samples.crs is None:
             raise EvidenceError(
                 "reference samples have no CRS",
                 hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
             )
-        geoms = samples.to_crs(grid.crs).geometry
-    if kind != "points":
-        geoms = geoms.centroid
-    n = len(geoms)
+        if samples.crs != grid.crs:
+            geoms = geoms.to_crs(grid.crs)
+    data = np.asarray(geoms.array)
+    types = shapely.get_type_id(data)  # -1 missing, 0 point, 3 polygon, 6 multipolygon
+    kind = "points"
+    if len(types) and not np.all((types == 0) | (types == -1)):
+        if np.all(np.isin(types, (-1, 3, 6))):
+            kind = "polygon centroids"
+            data = shapely.centroid(data)
+        else:
+            names = sorted(set(geoms.geom_type.dropna()))
+            raise EvidenceError(
+                f"reference geometries must be points or polygons, got {names}",
+                hint="Deliver one point (or polygon) per reference sample.",
+            )
+    n = len(data)
     values = np.zeros(n, dtype=dtype)
     valid = np.zeros(n, dtype=bool)
-    empty = geoms.is_empty.to_numpy() | geoms.isna().to_numpy()
-    xs = np.where(empty, np.nan, geoms.x.to_numpy(dtype=float, na_value=np.nan))
-    ys = np.where(empty, np.nan, geoms.y.to_numpy(dtype=float, na_value=np.nan))
+    xs = shapely.get_x(data) if n else np.zeros(0)  # NaN for missing or empty geometries
+    ys = shapely.get_y(data) if n else np.zeros(0)
     inv = ~grid.transform
     cols_f = inv.a * xs + inv.b * ys + inv.c
     rows_f = inv.d * xs + inv.e * ys + inv.f
@@ -163,8 +166,8 @@ def sample_map(
 
     def task(t: tuple[Window, np.ndarray]) -> None:
         win, sel = t
-        data = read(win)[0]
-        values[idx[sel]] = data[rows[sel] - win.row_off, cols[sel] - win.col_off]
+        block = read(win)[0]
+        values[idx[sel]] = block[rows[sel] - win.row_off, cols[sel] - win.col_off]
 
     if workers == 1 or len(tasks) <= 1:
         for t in tasks:
@@ -209,10 +212,12 @@ def _group_reads(
     first = next(iter_windows(grid))
     wh, ww = first.height, first.width
     nsx = (grid.width + ww - 1) // ww
-    block_id = (rows // bh) * nbx + cols // bw
+    nsuper = nsx * ((grid.height + wh - 1) // wh)
     super_id = (rows // wh) * nsx + cols // ww
-    order = np.lexsort((block_id, super_id))
-    s_sorted, b_sorted = super_id[order], block_id[order]
+    # small integer keys sort by radix (kind="stable" on 16-bit integers): O(n)
+    key = super_id.astype(np.uint16) if nsuper < 65_536 else super_id
+    order = np.argsort(key, kind="stable")
+    s_sorted = super_id[order]
     s_starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
     s_ends = np.r_[s_starts[1:], order.size]
     out: list[tuple[Window, np.ndarray]] = []
@@ -221,19 +226,21 @@ def _group_reads(
         r0, c0 = (sid // nsx) * wh, (sid % nsx) * ww
         win = Window(r0, c0, min(wh, grid.height - r0), min(ww, grid.width - c0))
         blocks_in = ((win.height + bh - 1) // bh) * ((win.width + bw - 1) // bw)
-        b = b_sorted[a:z]
-        b_starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-        if b_starts.size >= dense * blocks_in:
-            out.append((win, order[a:z]))
+        sel = order[a:z]
+        block_id = (rows[sel] // bh) * nbx + cols[sel] // bw
+        touched, inverse = np.unique(block_id, return_inverse=True)
+        if touched.size >= dense * blocks_in:
+            out.append((win, sel))
             continue
-        b_ends = np.r_[b_starts[1:], b.size]
-        for p, q in zip(b_starts.tolist(), b_ends.tolist(), strict=True):
-            bid = int(b[p])
+        by_block = np.argsort(inverse, kind="stable")
+        starts = np.searchsorted(inverse[by_block], np.arange(touched.size))
+        ends = np.r_[starts[1:], sel.size]
+        for bid, p, q in zip(touched.tolist(), starts.tolist(), ends.tolist(), strict=True):
             br, bc = (bid // nbx) * bh, (bid % nbx) * bw
             out.append(
                 (
                     Window(br, bc, min(bh, grid.height - br), min(bw, grid.width - bc)),
-                    order[a + p : a + q],
+                    sel[by_block[p:q]],
                 )
             )
     return out

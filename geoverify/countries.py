@@ -277,7 +277,7 @@ def measure_countries(
             f"evidence of {evidence.indicator}.",
         )
     boundaries_location = evidence.location("boundaries", required=False)
-    boundaries = country_boundaries(boundaries_location)
+    boundaries = country_boundaries(boundaries_location, field=evidence.get("boundaries_field"))
     found: dict[str, list[str]] = {}
     details: dict[str, Any] = {
         "region": region,

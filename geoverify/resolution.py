@@ -80,7 +80,7 @@ def nominal_resolution(location: str) -> dict[str, Any]:
     if abs(rotation) > 1e-9 or transform.b != 0:
         out["rotation_deg"] = rotation
     centre_col, centre_row = width / 2.0, height / 2.0
-    cx, cy = transform * (centre_col, centre_row)
+    cx, cy = transform @ (centre_col, centre_row)
     if crs.is_geographic:
         out.update(_geographic(transform, width, height, cx, cy, step_x, step_y))
     else:
@@ -132,7 +132,7 @@ def _geographic(
         return abs(dx), abs(dy)
 
     x_m, y_m = sizes(cy)
-    lats = [transform * (0, 0), transform * (width, height), transform * (0, height)]
+    lats = [transform @ (0, 0), transform @ (width, height), transform @ (0, height)]
     lat_min = max(-90.0, min(p[1] for p in lats))
     lat_max = min(90.0, max(p[1] for p in lats))
     equatorward = 0.0 if lat_min <= 0.0 <= lat_max else min(lat_min, lat_max, key=abs)

@@ -101,6 +101,7 @@ EVIDENCE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "sites": str,
         "countries": list,
         "boundaries": str,
+        "boundaries_field": str,
         "band": int,
     },
     "period": {

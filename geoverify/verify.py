@@ -10,9 +10,11 @@ aggregate (``also``) conditions here, since they combine several checks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from .catalogue import AggregateCondition, Catalogue, Indicator, ItemCondition
@@ -163,7 +165,9 @@ def evaluate(
     except CheckUnavailableError as exc:
         return replace(base, message=str(exc), evidence=records)
     except GeoverifyError as exc:
-        return replace(base, verdict=Verdict.ERROR, message=str(exc), evidence=records)
+        return replace(
+            base, verdict=Verdict.ERROR, message=shown(exc, evidence.base), evidence=records
+        )
     except Exception as exc:  # a bug must not hide the other indicators
         log.debug("internal error while evaluating %s", indicator.id, exc_info=True)
         return replace(
@@ -174,6 +178,19 @@ def evaluate(
         )
     result.evidence = records
     return result
+
+
+def shown(exc: GeoverifyError, base: Path) -> str:
+    """The error's text with its file shown relative to the submission folder.
+
+    Reports then read ``data/map.tif: file not found`` wherever the submission
+    lies, and recorded metrics do not depend on the machine's folders.
+    """
+    source = exc.source
+    if source:
+        with contextlib.suppress(ValueError):
+            source = Path(source).relative_to(base).as_posix()
+    return str(GeoverifyError(exc.problem, source=source, hint=exc.hint))
 
 
 def _has_own_data(evidence: Evidence) -> bool:
@@ -195,7 +212,7 @@ def _evaluate_each_item(indicator: Indicator, evidence: Evidence, context: Conte
         except CheckUnavailableError:
             raise
         except GeoverifyError as exc:
-            result = Result(indicator.id, Verdict.ERROR, message=str(exc))
+            result = Result(indicator.id, Verdict.ERROR, message=shown(exc, item.base))
         rows.append(
             {
                 "title": title,
@@ -281,7 +298,7 @@ def _item_condition(
     except CheckUnavailableError as exc:
         return Verdict.MISSING, f"{label}: {exc}"
     except GeoverifyError as exc:
-        return Verdict.ERROR, f"{label}: {exc}"
+        return Verdict.ERROR, f"{label}: {shown(exc, item.base)}"
     return verdict, f"{label}: {sentence}"
 
 
@@ -302,7 +319,8 @@ def _aggregate_condition(
             measurement = Measurement(len(observed), "count")
         verdict, sentence, _, _ = decide_condition(condition, measurement)
     except GeoverifyError as exc:
-        return Verdict.ERROR, f"{described}: {exc}", None
+        text = shown(exc, items[0].base) if items else str(exc)
+        return Verdict.ERROR, f"{described}: {text}", None
     return verdict, f"{described}: {sentence}", observed
 
 
