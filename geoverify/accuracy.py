@@ -17,7 +17,7 @@ overall accuracy is exact (no interval).
 Evidence keys (``[evidence.DIRECTION.NAME]``): ``map``, ``reference``, ``field``,
 ``design``, ``strata``, ``strata_field``, ``legend`` (table code -> label),
 ``resample`` (``nearest``/``mode``), ``band``, ``reference_band``, ``polygons``
-(``centroid``).  With ``items`` (one map/reference per item) and no ``map``,
+(``centroid`` or ``majority``).  With ``items`` (one map/reference per item) and no ``map``,
 every item is assessed and the weakest one is reported.
 
 References
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import estimators as est
-from .confusion import class_counts, pair_counts, pixel_area_ha, sample_map
+from .confusion import POLYGON_RULES, class_counts, pair_counts, pixel_area_ha, sample_map
 from .errors import EvidenceError, GeoverifyError
 from .measurement import Measurement
 from .sources import read_vector
@@ -159,8 +159,9 @@ def accuracy_report(
     resample : {"nearest", "mode"}, optional
         Resample a reference raster on a different grid onto the map grid.
     band, reference_band : int
-    polygons : {"centroid"}
-        How polygon samples are read (their centroid).
+    polygons : {"centroid", "majority"}
+        How polygon samples are read: the map class at the centroid, or the majority
+        class of the pixels whose centre lies in the polygon.
     workers : int
         Threads decoding raster blocks.
     scheduler : str, optional
@@ -205,9 +206,10 @@ def _validate(design: str, band: int, reference_band: int, workers: int, polygon
             raise EvidenceError(f"{name} must be a positive integer, got {value!r}")
     if not isinstance(workers, int | np.integer) or workers < 1:
         raise EvidenceError(f"workers must be a positive integer, got {workers!r}")
-    if polygons != "centroid":
+    if polygons not in POLYGON_RULES:
         raise EvidenceError(
-            f"polygons = {polygons!r} is not supported", hint="Use polygons = 'centroid'."
+            f"polygons = {polygons!r} is not supported",
+            hint=f"Use one of: {', '.join(POLYGON_RULES)}.",
         )
 
 
@@ -239,7 +241,7 @@ def _assess(
         )
     frame = read_vector(ref_path)
     column = _field(frame, field, ref_path)
-    sample = sample_map(map_path, frame, band=band, workers=int(workers))
+    sample = sample_map(map_path, frame, band=band, workers=int(workers), polygons=polygons)
     ref_values = frame[column].to_numpy()
     has_ref = ~_isnull(ref_values)
     use = sample.valid & has_ref
@@ -289,6 +291,12 @@ def _assess(
         report.setdefault("pixel_area_ha", area)
         if note:
             notes.append(note)
+    only_map, only_ref = set(map_labels) - set(ref_labels), set(ref_labels) - set(map_labels)
+    if only_map and only_ref:
+        notes.append(
+            f"classes only on the map: {', '.join(sorted(only_map)[:8])}; only in the "
+            f"reference: {', '.join(sorted(only_ref)[:8])} — check the legend"
+        )
     report["notes"] = notes
     report["map"] = map_path
     report["reference"] = ref_path

@@ -199,7 +199,21 @@ class Indicator:
         }
         if self.params:
             out["params"] = dict(self.params)
+        if self.each:
+            out["each"] = [_condition_dict(c) for c in self.each]
+        if self.also:
+            out["also"] = [_condition_dict(c) for c in self.also]
         return out
+
+
+def _condition_dict(condition: Condition) -> dict[str, Any]:
+    """The non-empty fields of a per-item or aggregate condition, as in the TOML."""
+    out = {
+        k: (dict(v) if isinstance(v, Mapping) else v)
+        for k, v in dataclasses.asdict(condition).items()
+        if v not in (None, {}, "")
+    }
+    return out
 
 
 def _describe_item(c: ItemCondition) -> str:

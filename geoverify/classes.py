@@ -75,8 +75,10 @@ def class_counts(
                 data.astype(np.int32) + offset if offset else data,
                 minlength=1 << (8 * dtype.itemsize),
             )
-            if nodata is not None and np.isfinite(nodata):
-                hist[int(nodata) + offset] = 0
+            if nodata is not None and np.isfinite(nodata) and float(nodata).is_integer():
+                index = int(nodata) + offset
+                if 0 <= index < hist.size:  # a nodata outside the dtype's range drops nothing
+                    hist[index] = 0
             return hist
         valid = data[~np.isnan(data)] if dtype.kind == "f" else data
         if nodata is not None and not np.isnan(nodata):

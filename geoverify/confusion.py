@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 RESAMPLING = ("nearest", "mode")
+POLYGON_RULES = ("centroid", "majority")
 
 
 # --------------------------------------------------------------------------- points
@@ -74,6 +75,7 @@ def sample_map(
     *,
     band: int = 1,
     workers: int = 2,
+    polygons: str = "centroid",
 ) -> PointSample:
     """Read the value of ``raster`` at every sample of a GeoDataFrame, by blocks.
 
@@ -87,6 +89,11 @@ def sample_map(
         Band of the map.
     workers : int
         Threads decoding blocks.
+    polygons : {"centroid", "majority"}
+        Polygon samples: the map value at the centroid, or the most frequent valid
+        map value among the pixels whose centre lies in the polygon (ties go to the
+        smallest value; a polygon holding no pixel centre falls back to its
+        centroid's pixel).
 
     Returns
     -------
@@ -112,6 +119,10 @@ def sample_map(
         raise EvidenceError("reference samples must be a GeoDataFrame")
     if workers < 1:
         raise EvidenceError(f"workers must be at least 1, got {workers}")
+    if polygons not in POLYGON_RULES:
+        raise EvidenceError(
+            f"unknown polygon rule {polygons!r}", hint=f"Use one of: {', '.join(POLYGON_RULES)}."
+        )
     with open_raster(raster) as ds:
         if not 1 <= band <= ds.count:
             raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=raster)
@@ -134,6 +145,8 @@ def sample_map(
     kind = "points"
     if len(types) and not np.all((types == 0) | (types == -1)):
         if np.all(np.isin(types, (-1, 3, 6))):
+            if polygons == "majority":
+                return _majority(raster, band, grid, data, nodata, dtype, workers)
             kind = "polygon centroids"
             data = shapely.centroid(data)
         else:
@@ -192,6 +205,87 @@ def sample_map(
         outside=int(n - idx.size),
         nodata=int(on_nodata.sum()),
         geometry=kind,
+    )
+
+
+def _majority(
+    raster: str,
+    band: int,
+    grid: Any,
+    data: np.ndarray,
+    nodata: float | None,
+    dtype: np.dtype,
+    workers: int,
+) -> PointSample:
+    """Majority map value inside each polygon (one windowed read per polygon)."""
+    import shapely
+    from rasterio.features import geometry_mask
+    from rasterio.windows import from_bounds
+    from rasterio.windows import transform as window_transform
+
+    n = len(data)
+    values = np.zeros(n, dtype=dtype)
+    valid = np.zeros(n, dtype=bool)
+    status = np.zeros(n, dtype=np.int8)  # 0 ok, 1 outside, 2 nodata
+    read = _reader([raster], [band])
+    skip = _nodata_set(nodata, dtype)
+    centroids = shapely.centroid(data)
+    inv = ~grid.transform
+
+    def task(i: int) -> None:
+        geom = data[i]
+        if geom is None or shapely.is_empty(geom):
+            status[i] = 1
+            return
+        win = (
+            from_bounds(*shapely.bounds(geom), transform=grid.transform)
+            .round_offsets(op="floor")
+            .round_lengths(op="ceil")
+        )
+        r0, c0 = max(0, int(win.row_off)), max(0, int(win.col_off))
+        r1 = min(grid.height, int(win.row_off + win.height) + 1)
+        c1 = min(grid.width, int(win.col_off + win.width) + 1)
+        if r1 <= r0 or c1 <= c0:
+            status[i] = 1
+            return
+        w = Window(r0, c0, r1 - r0, c1 - c0)
+        block = read(w)[0]
+        inside = ~geometry_mask(
+            [geom],
+            out_shape=block.shape,
+            transform=window_transform(w.to_rasterio(), grid.transform),
+        )
+        if not inside.any():  # smaller than a pixel: the centroid's pixel
+            cx, cy = shapely.get_x(centroids[i]), shapely.get_y(centroids[i])
+            col = int(np.floor(inv.a * cx + inv.b * cy + inv.c)) - c0
+            row = int(np.floor(inv.d * cx + inv.e * cy + inv.f)) - r0
+            if not (0 <= row < block.shape[0] and 0 <= col < block.shape[1]):
+                status[i] = 1
+                return
+            inside = np.zeros(block.shape, bool)
+            inside[row, col] = True
+        vals = block[inside]
+        vals = vals[_valid(vals, skip)]
+        if vals.size == 0:
+            status[i] = 2
+            return
+        uniq, counts = np.unique(vals, return_counts=True)
+        values[i] = uniq[int(np.argmax(counts))]  # first maximum: the smallest value
+        valid[i] = True
+
+    if workers == 1 or n <= 1:
+        for i in range(n):
+            task(i)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for fut in [pool.submit(task, i) for i in range(n)]:
+                fut.result()
+    return PointSample(
+        values=values,
+        valid=valid,
+        outside=int((status == 1).sum()),
+        nodata=int((status == 2).sum()),
+        geometry="polygon majority",
     )
 
 

@@ -94,6 +94,9 @@ def decide_condition(
         lo_t, hi_t = threshold
         passes = low >= lo_t and high <= hi_t
         fails = high < lo_t or low > hi_t
+    elif op == "==":
+        passes = compare(low, op, threshold) and compare(high, op, threshold)
+        fails = not low <= threshold <= high
     else:
         favourable = low if op in (">=", ">") else high
         unfavourable = high if op in (">=", ">") else low

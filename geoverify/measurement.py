@@ -35,10 +35,8 @@ class EvidenceRecord:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "sha256": self.sha256}
-        if self.note:
-            out["note"] = self.note
-        return out
+        """``{"path", "sha256"}`` (contract); why a checksum is absent goes in the details."""
+        return {"path": self.path, "sha256": self.sha256}
 
 
 @dataclass
@@ -109,9 +107,13 @@ class Result:
             "threshold": jsonable(self.threshold),
             "ci": None if self.ci is None else [jsonable(self.ci[0]), jsonable(self.ci[1])],
             "message": self.message,
-            "details": jsonable(self.details),
+            "details": jsonable(self._details_with_notes()),
             "evidence": [e.to_dict() for e in self.evidence],
         }
+
+    def _details_with_notes(self) -> dict[str, Any]:
+        notes = [{"path": e.path, "note": e.note} for e in self.evidence if e.note]
+        return {**self.details, "evidence_notes": notes} if notes else self.details
 
 
 def jsonable(obj: Any) -> Any:

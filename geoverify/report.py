@@ -81,6 +81,14 @@ def _value(result: dict[str, Any]) -> str:
     return text
 
 
+def _note(result: dict[str, Any], path: str) -> str:
+    """Why the evidence at ``path`` has no checksum."""
+    for note in result["details"].get("evidence_notes", []):
+        if note["path"] == path:
+            return str(note["note"])
+    return "no checksum"
+
+
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -131,7 +139,7 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
             lines.append("Evidence:")
             lines.append("")
             for e in r["evidence"]:
-                digest = f"sha256 `{e['sha256']}`" if e["sha256"] else (e.get("note") or "")
+                digest = f"sha256 `{e['sha256']}`" if e["sha256"] else _note(r, e["path"])
                 lines.append(f"- `{e['path']}` — {digest}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -209,7 +217,7 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
         if r["evidence"]:
             parts.append("<ul>")
             for e in r["evidence"]:
-                digest = f"sha256 {e['sha256']}" if e["sha256"] else (e.get("note") or "")
+                digest = f"sha256 {e['sha256']}" if e["sha256"] else _note(r, e["path"])
                 parts.append(f"<li><code>{esc(e['path'])}</code> — {esc(digest)}</li>")
             parts.append("</ul>")
         parts.append(
@@ -261,7 +269,7 @@ def write_reports(
     report: dict[str, Any],
     catalogue: Catalogue,
     out_dir: Path,
-    formats: Iterable[str] = FORMATS,
+    formats: Sequence[str] = FORMATS,
     *,
     protected: Iterable[Path] = (),
 ) -> list[Path]:
@@ -280,14 +288,15 @@ def write_reports(
         "md": lambda: render_markdown(report, catalogue),
         "html": lambda: render_html(report, catalogue, out_dir),
     }
-    for fmt in formats:
-        path = out_dir / f"report.{fmt}"
+    paths = [out_dir / f"report.{fmt}" for fmt in formats]
+    for path in paths:  # refuse before writing anything
         if Path(os.path.realpath(path)) in protected_real:
             raise GeoverifyError(
                 "the report would overwrite an input file",
                 source=str(path),
                 hint="Choose another --out folder.",
             )
+    for fmt, path in zip(formats, paths, strict=True):
         write_atomic(path, renderers[fmt]())
         written.append(path)
     return written

@@ -99,21 +99,30 @@ def _projected(crs: Any, cx: float, cy: float, step_x: float, step_y: float) -> 
     try:
         import pyproj
 
-        proj = pyproj.Proj(crs.to_wkt())
-        lon, lat = proj(cx, cy, inverse=True)
-        factors = proj.get_factors(lon, lat)
-        kx, ky = factors.parallel_scale, factors.meridional_scale
+        to_lonlat = pyproj.Transformer.from_crs(crs.to_wkt(), "EPSG:4326", always_xy=True)
+        geod = pyproj.Geod(ellps="WGS84")
+        _, lat = to_lonlat.transform(cx, cy)
+        west = to_lonlat.transform(cx - step_x / 2, cy)
+        east = to_lonlat.transform(cx + step_x / 2, cy)
+        south = to_lonlat.transform(cx, cy - step_y / 2)
+        north = to_lonlat.transform(cx, cy + step_y / 2)
+        ground_x = geod.inv(*west, *east)[2]
+        ground_y = geod.inv(*south, *north)[2]
     except Exception:  # a CRS PROJ cannot invert: keep the grid spacing
         return {**out, "x_m": x_m, "y_m": y_m}
+    if not (math.isfinite(ground_x) and math.isfinite(ground_y)) or min(ground_x, ground_y) <= 0:
+        return {**out, "x_m": x_m, "y_m": y_m}
+    kx, ky = x_m / ground_x, y_m / ground_y
     out["latitude"] = lat
     out["scale_factor"] = [kx, ky]
-    if max(abs(kx - 1), abs(ky - 1)) > _SCALE_TOLERANCE and math.isfinite(kx * ky):
+    if max(abs(kx - 1), abs(ky - 1)) > _SCALE_TOLERANCE:
         out["method"] = (
-            f"ground size at the data's centre (lat {lat:.4f}°): the projection's scale factor "
-            f"({kx:.4f}, {ky:.4f}) departs from 1 by more than {_SCALE_TOLERANCE:.0%}"
+            f"geodesic ground size of one pixel step at the data's centre (lat {lat:.4f}°): "
+            f"the projection's scale factor ({kx:.4f}, {ky:.4f}) departs from 1 by more than "
+            f"{_SCALE_TOLERANCE:.0%}"
         )
         out["grid_m"] = [x_m, y_m]
-        x_m, y_m = x_m / kx, y_m / ky
+        x_m, y_m = ground_x, ground_y
     return {**out, "x_m": x_m, "y_m": y_m}
 
 
@@ -171,7 +180,7 @@ def measure_resolution(
         raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
     value = info["pixel_size_m"]
     message = (
-        f"pixel {info['x_m']:.4g} m (x) × {info['y_m']:.4g} m (y); the coarser axis, "
+        f"pixel {info['x_m']:.6g} m (x) × {info['y_m']:.6g} m (y); the coarser axis, "
         f"{info['axis']}, decides; {info['method']}"
     )
     tolerance = evidence.get("tolerance")

@@ -344,6 +344,12 @@ def load_submission(path: str | Path, catalogue: Catalogue) -> Submission:
                 f"evidence for {ident!r}, but direction {indicator.direction!r} is not claimed",
                 f"Add {indicator.direction!r} to project.directions or remove the evidence.",
             )
+        if ident in evidence:
+            raise fail(
+                keys,
+                f"evidence for {ident!r} is given twice",
+                'Merge the two tables ([evidence.X.Y] and [evidence."X.Y"]) into one.',
+            )
         evidence[ident] = _build_evidence(ident, indicator.check, table, keys, source, fail)
     return Submission(
         path=source.path,

@@ -242,13 +242,14 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
     if indicator.params.get("field") or not (indicator.each or indicator.also):
         return decide(indicator, measurement)
 
-    proven = [p for p in proven_items(evidence) if p.counted]
-    item_rows = {p.title: p.summary() for p in proven_items(evidence)}
+    everything = proven_items(evidence)
+    rows = [p.summary() for p in everything]
     passing = []
-    for p in proven:
+    for p, row in zip(everything, rows, strict=True):
+        if not p.counted:
+            continue
         outcomes = [_item_condition(c, p.item, context) for c in indicator.each]
         failed = [text for verdict, text in outcomes if verdict is not Verdict.PASS]
-        row = item_rows[p.title]
         row["conditions"] = [text for _, text in outcomes]
         if failed:
             row["counted"] = False
@@ -258,7 +259,7 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
     counted = Measurement(
         len(passing),
         "count",
-        details={**measurement.details, "counted": len(passing), "items": list(item_rows.values())},
+        details={**measurement.details, "counted": len(passing), "items": rows},
         message=f"{len(passing)} of {len(evidence.items)} listed items count"
         + (
             " (each must carry a proof and pass every per-item condition)" if indicator.each else ""

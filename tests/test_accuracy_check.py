@@ -116,6 +116,22 @@ def test_stratified_other_strata_raster(deliverable: dict[str, Any]) -> None:
     assert "Stehman" in m.message
 
 
+def test_strata_raster_on_another_grid(deliverable: dict[str, Any], tmp_path: Path) -> None:
+    # strata at 16 m over the 8 m map: stratum sizes are 16 m pixels, areas follow them
+    base, t = deliverable["base"], deliverable["t"]
+    coarse = np.where(np.arange(200)[:, None] < 75, 1, 2).repeat(250, axis=1).astype(np.uint8)
+    write_raster(tmp_path / "strata16.tif", coarse, crs=CRS,
+                 transform=from_origin(t.c, t.f, 16, 16), nodata=0)
+    rep = accuracy_report(base / "map.tif", base / "simple.gpkg", design="stratified",
+                          strata=tmp_path / "strata16.tif")
+    assert rep["pixel_area_ha"] == pytest.approx(0.0256)
+    assert sum(rep["area_ha"].values()) == pytest.approx(200 * 250 * 0.0256)
+    same = accuracy_report(base / "map.tif", base / "simple.gpkg", design="stratified",
+                           strata=base / "strata.tif")
+    # the same north/south split at either resolution: the same stratum weights
+    assert rep["overall_accuracy"] == pytest.approx(same["overall_accuracy"])
+
+
 def test_strata_field_column(deliverable: dict[str, Any], tmp_path: Path) -> None:
     base = deliverable["base"]
     frame = gpd.read_file(base / "simple.gpkg")

@@ -97,6 +97,19 @@ def test_every_indicator_of_each_kind_round_trips_to_dict(raw, bundled, kind):
         assert json.loads(json.dumps(out, ensure_ascii=False)) == out
 
 
+def test_to_dict_keeps_each_and_also(raw, bundled):
+    tables = [t for t in raw["indicator"] if "each" in t or "also" in t]
+    assert len(tables) == 17
+    for table in tables:
+        out = bundled[table["id"]].to_dict()
+        for key in ("each", "also"):
+            given = table.get(key, [])
+            got = out.get(key, [])
+            assert len(got) == len(given), (table["id"], key)
+            for want, have in zip(given, got, strict=True):
+                assert {k: have.get(k) for k in want} == want, (table["id"], key)
+
+
 def test_rules_express_per_item_and_aggregate_conditions(bundled):
     workshops = bundled["geo_common.workshops"].rule()
     assert workshops.startswith("≥ 2")
@@ -109,7 +122,7 @@ def test_rules_express_per_item_and_aggregate_conditions(bundled):
 
 
 def test_unknown_indicator_lookup_is_a_catalogue_error(bundled):
-    with pytest.raises(CatalogueError, match="no indicator 'wildfire.nope'"):
+    with pytest.raises(CatalogueError, match=r"no indicator 'wildfire\.nope'"):
         bundled["wildfire.nope"]
 
 
@@ -173,7 +186,7 @@ def line_number(text: str, startswith: str, occurrence: int = 1) -> int:
 
 
 def second_indicator_line(text: str, startswith: str) -> int:
-    """1-based number of the first line of the 2nd ``[[indicator]]`` starting with ``startswith``."""
+    """Line number of the first line of the 2nd ``[[indicator]]`` starting with ``startswith``."""
     header = line_number(text, "[[indicator]]", 2)
     if startswith == "[[indicator]]":
         return header
@@ -310,7 +323,7 @@ CASES = [
         {
             "check": '"share"',
             "unit": '"%"',
-            "also": '[{ measure = "sum", field = "days", op = ">=", threshold = 1, unit = "days" }]',
+            "also": '[{ measure = "sum", field = "days", op = ">=", threshold = 1 }]',
         },
         "also =",
         ["wildfire.second", "apply only to check = 'count'"],
@@ -442,6 +455,6 @@ def test_not_utf8_and_missing_file(tmp_path):
 
 
 def test_catalogue_without_indicators_is_refused(tmp_path):
-    path, load = load_text(tmp_path, HEADER)
+    _, load = load_text(tmp_path, HEADER)
     with pytest.raises(CatalogueError, match=r"no \[\[indicator\]\]"):
         load()

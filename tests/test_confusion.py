@@ -152,6 +152,32 @@ def test_polygons_read_at_centroid(tmp_path: Path) -> None:
     np.testing.assert_array_equal(ps.values, m[rows, cols])
 
 
+def test_polygons_by_majority(tmp_path: Path) -> None:
+    m = np.full((40, 40), 1, np.uint8)
+    m[10:13, 10:13] = [[2, 2, 3], [2, 3, 3], [2, 3, 2]]  # 5 x class 2, 4 x class 3
+    m[20:22, 20:22] = [[4, 5], [5, 4]]  # a tie: the smaller code wins
+    m[30:32, 30:32] = 0  # all nodata
+    t = from_origin(1000, 2000, 10, 10)
+    pm = write_raster(tmp_path / "m.tif", m, crs=CRS, transform=t, nodata=0)
+    from shapely.geometry import box
+
+    def cells(r0: int, c0: int, size: int, pad: float = 2.0):  # covers those pixel centres
+        return box(1000 + c0 * 10 + pad, 2000 - (r0 + size) * 10 + pad,
+                   1000 + (c0 + size) * 10 - pad, 2000 - r0 * 10 - pad)
+
+    polys = gpd.GeoDataFrame(geometry=[cells(10, 10, 3), cells(20, 20, 2), cells(30, 30, 2),
+                                       box(0, 0, 10, 10), box(1051, 1949, 1052, 1948)], crs=CRS)
+    ps = sample_map(str(pm), polys, polygons="majority")
+    assert ps.geometry == "polygon majority"
+    # by hand: 5 of 9 pixels are 2; the tie 4/5 -> 4; nodata; outside; a polygon
+    # smaller than a pixel -> its centroid pixel (row 5, col 5: class 1)
+    assert ps.values[:2].tolist() == [2, 4]
+    assert ps.valid.tolist() == [True, True, False, False, True]
+    assert ps.values[4] == m[5, 5]
+    assert (ps.nodata, ps.outside) == (1, 1)
+    assert sample_map(str(pm), polys.iloc[:1]).values[0] == m[11, 11]  # centroid rule: 3
+
+
 def test_unreadable_map_is_evidence_read_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tif"
     bad.write_bytes(b"not a tiff")
@@ -204,3 +230,23 @@ def test_distributed_scheduler_gives_same_counts(tmp_path: Path) -> None:
     np.testing.assert_array_equal(remote.map_values, local.map_values)
     labels, expected = _expected(m, r)
     np.testing.assert_array_equal(_as_square(remote, labels), expected)
+
+
+def test_distributed_processes_generic_and_resampled(tmp_path: Path) -> None:
+    # worker processes: the window functions (generic dtype, warped reference) must
+    # pickle and give the counts computed here with numpy
+    distributed = pytest.importorskip("distributed")
+    pm, pr, m, r = _pair(tmp_path, shape=(300, 400), dtype="int16", blocksize=128)
+    big = np.zeros((310, 400), np.int16)
+    big[10:] = r
+    pb = write_raster(tmp_path / "big.tif", big, crs=CRS,
+                      transform=from_origin(400_000, 3_000_100, 10, 10), nodata=0)
+    labels, expected = _expected(m, r)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        same = pair_counts(str(pm), str(pr), scheduler=cluster.scheduler_address)
+        warped = pair_counts(str(pm), str(pb), resample="nearest",
+                             scheduler=cluster.scheduler_address)
+    np.testing.assert_array_equal(_as_square(same, labels), expected)
+    np.testing.assert_array_equal(_as_square(warped, labels), expected)
+    assert warped.resampling == "nearest"

@@ -13,7 +13,7 @@ from geoverify.measurement import Measurement, Verdict
 from geoverify.submission import Evidence
 from geoverify.verify import evaluate, exit_code
 
-P, F, I = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
+P, F, INC = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
 
 
 def verdict(op, threshold, unit, value, munit=None, ci=None, **kw):
@@ -27,25 +27,25 @@ def verdict(op, threshold, unit, value, munit=None, ci=None, **kw):
 CI_CASES = [
     (">=", 85, (86.0, 90.0), P),
     (">=", 85, (80.0, 84.0), F),
-    (">=", 85, (84.0, 86.0), I),
+    (">=", 85, (84.0, 86.0), INC),
     (">", 85, (86.0, 90.0), P),
     (">", 85, (80.0, 84.0), F),
-    (">", 85, (84.0, 86.0), I),
+    (">", 85, (84.0, 86.0), INC),
     ("<=", 85, (80.0, 84.0), P),
     ("<=", 85, (86.0, 90.0), F),
-    ("<=", 85, (84.0, 86.0), I),
+    ("<=", 85, (84.0, 86.0), INC),
     ("<", 85, (80.0, 84.0), P),
     ("<", 85, (86.0, 90.0), F),
-    ("<", 85, (84.0, 86.0), I),
+    ("<", 85, (84.0, 86.0), INC),
     # boundaries: inclusive operators accept an interval ending on the threshold
     (">=", 85, (85.0, 90.0), P),
-    (">", 85, (85.0, 90.0), I),
+    (">", 85, (85.0, 90.0), INC),
     (">", 85, (80.0, 85.0), F),
-    (">=", 85, (80.0, 85.0), I),
+    (">=", 85, (80.0, 85.0), INC),
     ("<=", 85, (80.0, 85.0), P),
-    ("<", 85, (80.0, 85.0), I),
+    ("<", 85, (80.0, 85.0), INC),
     ("<", 85, (85.0, 90.0), F),
-    ("<=", 85, (85.0, 90.0), I),
+    ("<=", 85, (85.0, 90.0), INC),
 ]
 
 
@@ -82,7 +82,7 @@ def test_ge_with_ci_low_exactly_85_passes_and_gt_does_not():
     ],
 )
 def test_exact_values_pass_or_fail(op, value, expected):
-    got, sentence, shown, ci = verdict(op, 300, "m", value)
+    got, sentence, _, ci = verdict(op, 300, "m", value)
     assert got is expected
     assert ci is None
     assert ("does not meet" in sentence) is (expected is F)
@@ -112,7 +112,7 @@ def test_planner_called_only_when_inconclusive_with_converted_threshold():
     got, sentence, value, shown_ci = decide_condition(
         cond, Measurement(0.85, "1", ci=(0.84, 0.86), planner=planner)
     )
-    assert got is I
+    assert got is INC
     assert calls == [pytest.approx(0.85)]  # 85 % in the measurement's unit
     assert "123 more reference samples" in sentence
     assert value == pytest.approx(85.0)
@@ -124,7 +124,7 @@ def test_planner_failure_does_not_break_the_verdict():
         raise ZeroDivisionError
 
     got, sentence, _, _ = verdict(">=", 85, "%", 85.0, ci=(84.0, 86.0), planner=planner)
-    assert got is I
+    assert got is INC
     assert "more reference samples" not in sentence
 
 
@@ -193,7 +193,7 @@ def test_between_inclusive_exact(value, expected):
 
 @pytest.mark.parametrize(
     ("ci", "expected"),
-    [((2.0, 5.0), P), ((3.0, 4.0), P), ((5.5, 6.0), F), ((1.0, 1.5), F), ((4.0, 6.0), I)],
+    [((2.0, 5.0), P), ((3.0, 4.0), P), ((5.5, 6.0), F), ((1.0, 1.5), F), ((4.0, 6.0), INC)],
 )
 def test_between_with_ci(ci, expected):
     assert verdict("between", [2, 5], "m", (ci[0] + ci[1]) / 2, ci=ci)[0] is expected
@@ -296,6 +296,15 @@ def test_exit_codes_from_verdicts():
     assert exit_code(results()) == 0
     assert exit_code(results(P, F)) == 1
     assert exit_code(results(P, Verdict.ERROR)) == 1
-    assert exit_code(results(P, F, I, Verdict.MISSING)) == 1
-    assert exit_code(results(P, I)) == 3
+    assert exit_code(results(P, F, INC, Verdict.MISSING)) == 1
+    assert exit_code(results(P, INC)) == 3
     assert exit_code(results(P, Verdict.MISSING)) == 3
+
+
+def test_equality_with_a_ci_straddling_the_target_is_inconclusive():
+    assert verdict("==", 85, "%", 85.0, ci=(84.0, 86.0))[0] is INC
+
+
+def test_equality_with_a_ci_missing_the_target_fails():
+    assert verdict("==", 85, "%", 87.0, ci=(86.0, 88.0))[0] is F
+    assert verdict("==", 85, "%", 83.0, ci=(82.0, 84.0))[0] is F

@@ -150,15 +150,14 @@ def test_rgb_byte_fails_le_300_m_and_the_report_shows_rule_and_axes(rgb_submissi
     assert "**fail**" in section
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: resolution message rounds each axis with .4g ('pixel 300 m (x) × 300 m (y)'), "
-    "hiding the 300.04 m that makes the verdict fail",
-)
 def test_rgb_byte_message_shows_both_axes_with_the_deciding_digits(rgb_submission, tmp_path):
+    # regression: the axes were once printed with 4 significant digits ("300 m (x) × 300 m (y)")
     row, markdown = _rgb_report(rgb_submission, tmp_path)
-    assert re.search(r"300\.04\d* m \(x\)", row["message"]), row["message"]
-    assert re.search(r"300\.04\d* m \(y\)", row["message"]), row["message"]
+    shown_x = float(re.search(r"([\d.]+) m \(x\)", row["message"]).group(1))
+    shown_y = float(re.search(r"([\d.]+) m \(y\)", row["message"]).group(1))
+    assert shown_x == pytest.approx(300.0379, abs=1e-3) and shown_x > 300
+    assert shown_y == pytest.approx(300.0418, abs=1e-3) and shown_y > 300
+    assert row["message"] in markdown
 
 
 # --------------------------------------------------------------- geographic 1/360° grid
@@ -323,30 +322,20 @@ def _mercator_reference(path: Path) -> tuple[float, float, float]:
 
 
 def test_web_mercator_ground_size_at_centre_latitude(realdata):
+    # regression: PROJ's spherical scale factor (sec φ) was once used for both axes, 0.13% (x)
+    # and 0.30% (y) off the WGS 84 geodesic size at 37.7°N
     path = realdata("rasterio", "cogeo.tif")
     lat, x, y = _mercator_reference(path)
     info = nominal_resolution(str(path))
     assert info["crs"] == "EPSG:3857"
     assert info["latitude"] == pytest.approx(lat, abs=1e-6)
     assert "scale factor" in info["method"]
+    assert f"{lat:.4f}" in info["method"]
     assert info["grid_m"] == [pytest.approx(0.597164, abs=1e-6)] * 2
-    # the ground size, not the grid spacing (0.597 m) — within 1%
-    assert info["x_m"] == pytest.approx(x, rel=1e-2)
-    assert info["y_m"] == pytest.approx(y, rel=1e-2)
-    assert info["pixel_size_m"] < 0.5
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Web Mercator ground size divides by PROJ's spherical scale factor (sec φ) "
-    "for both axes; the WGS 84 geodesic size differs by 0.13% (x) and 0.30% (y) at 37.7°N",
-)
-def test_web_mercator_ground_size_is_the_ellipsoidal_one(realdata):
-    path = realdata("rasterio", "cogeo.tif")
-    _, x, y = _mercator_reference(path)
-    info = nominal_resolution(str(path))
+    # the ground size, not the grid spacing (0.597 m)
     assert info["x_m"] == pytest.approx(x, rel=1e-4)
     assert info["y_m"] == pytest.approx(y, rel=1e-4)
+    assert info["pixel_size_m"] == pytest.approx(max(x, y), rel=1e-4)
 
 
 # ---------------------------------------------------------------------------- corrupt
@@ -397,8 +386,13 @@ def test_corrupt_geotiff_in_verify_is_an_error_and_the_rest_is_evaluated(tmp_pat
 
 @pytest.mark.parametrize(
     ("size", "expected"),
-    [(3.0, Verdict.PASS), (2.0, Verdict.PASS), (5.0, Verdict.PASS), (10.0, Verdict.FAIL),
-     (1.0, Verdict.FAIL)],
+    [
+        (3.0, Verdict.PASS),
+        (2.0, Verdict.PASS),
+        (5.0, Verdict.PASS),
+        (10.0, Verdict.FAIL),
+        (1.0, Verdict.FAIL),
+    ],
 )
 def test_between_2_and_5_m(tmp_path, catalogue, size, expected):
     path = write_tif(

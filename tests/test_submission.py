@@ -99,9 +99,8 @@ url = "https://example.org/fire2"
     assert [i.get("title") for i in events.items] == ["Fire 1", "Fire 2"]
     assert events.items[0].get("doi") == "10.5281/zenodo.2"
     # the evidence knows where it was written
-    assert f"{path.resolve()}:{line_number(text, '[evidence.wildfire.burned_area_resolution]')}" in (
-        res.where
-    )
+    header = line_number(text, "[evidence.wildfire.burned_area_resolution]")
+    assert f"{path.resolve()}:{header}" in res.where
 
 
 def test_indicators_to_evaluate_include_the_common_directions(tmp_path, catalogue):
@@ -193,7 +192,9 @@ def test_evidence_for_an_unclaimed_direction(tmp_path, catalogue):
 
 
 def test_evidence_for_common_directions_needs_no_claim(tmp_path, catalogue):
-    text = PROJECT + '\n[[evidence.geo_common.geo_news.items]]\ntitle = "n"\nurl = "https://x.org"\n'
+    text = (
+        PROJECT + '\n[[evidence.geo_common.geo_news.items]]\ntitle = "n"\nurl = "https://x.org"\n'
+    )
     sub = load_submission(write(tmp_path, text), catalogue)
     assert "geo_common.geo_news" in sub.evidence
 
@@ -201,8 +202,7 @@ def test_evidence_for_common_directions_needs_no_claim(tmp_path, catalogue):
 def test_unknown_evidence_key_for_the_check_kind(tmp_path, catalogue):
     # 'map' is an accuracy key, not a resolution key
     text = (
-        PROJECT
-        + '\n[evidence.wildfire.burned_area_resolution]\nraster = "x.tif"\nmap = "y.tif"\n'
+        PROJECT + '\n[evidence.wildfire.burned_area_resolution]\nraster = "x.tif"\nmap = "y.tif"\n'
     )
     path = write(tmp_path, text)
     message = refused(path, catalogue)
@@ -317,7 +317,7 @@ def test_unsupported_url_scheme_is_refused(tmp_path, catalogue):
 
 
 def test_missing_project_and_empty_directions(tmp_path, catalogue):
-    path = write(tmp_path / "a", '[evidence]\n')
+    path = write(tmp_path / "a", "[evidence]\n")
     assert "missing [project] table" in refused(path, catalogue)
     text = '[project]\ntitle = "x"\ndirections = []\n'
     path = write(tmp_path / "b", text)
@@ -340,3 +340,21 @@ def test_malformed_toml_names_the_line(tmp_path, catalogue):
     message = refused(path, catalogue)
     assert f":{line_number(text, 'raster =')}: " in message
     assert "not valid TOML" in message
+
+
+def test_same_evidence_given_twice_is_refused(tmp_path, catalogue):
+    text = (
+        PROJECT
+        + """
+[[evidence.wildfire.fire_events.items]]
+title = "Fire 1"
+doi = "10.5281/zenodo.1"
+
+[[evidence."wildfire.fire_events".items]]
+title = "Fire 2"
+doi = "10.5281/zenodo.2"
+"""
+    )
+    path = write(tmp_path, text)
+    message = refused(path, catalogue)
+    assert "wildfire.fire_events" in message

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..accuracy import DESIGNS, accuracy_report
-from ..confusion import RESAMPLING
+from ..confusion import POLYGON_RULES, RESAMPLING
 from ..errors import GeoverifyError
 from .options import (
     emit_json,
@@ -136,6 +136,13 @@ def _table(report: dict[str, Any]) -> str:
     default=None,
     help="Resample a reference raster on another grid onto the map grid.",
 )
+@click.option(
+    "--polygons",
+    type=click.Choice(POLYGON_RULES),
+    default="centroid",
+    show_default=True,
+    help="How polygon samples are read.",
+)
 @click.option("--band", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--reference-band", type=click.IntRange(min=1), default=1, show_default=True)
 @format_option()
@@ -151,6 +158,7 @@ def accuracy(
     strata_field: str | None,
     legend: tuple[str, ...],
     resample: str | None,
+    polygons: str,
     band: int,
     reference_band: int,
     fmt: str,
@@ -175,6 +183,7 @@ def accuracy(
             strata_field=strata_field,
             legend=_parse_legend(legend),
             resample=resample,
+            polygons=polygons,
             band=band,
             reference_band=reference_band,
             workers=workers or max(1, os.cpu_count() or 1),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -21,7 +22,28 @@ EXIT_USAGE = 2
 
 
 class GeoverifyGroup(click.Group):
-    """A group that turns geoverify errors into one line on stderr and exit 2."""
+    """A group that turns geoverify and usage errors into one line on stderr and exit 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = f" {exc.ctx.command_path}" if exc.ctx else ""
+            click.echo(
+                f"geoverify: error: {exc.format_message()} (see `{where.strip() or 'geoverify'} "
+                "--help`)",
+                err=True,
+            )
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            click.echo(f"geoverify: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("geoverify: aborted", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

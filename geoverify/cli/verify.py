@@ -72,8 +72,15 @@ def verify(
     """
     cat = load_catalogue(catalogue)
     sub = load_submission(submission, cat)
+    claimed = set(sub.indicators(cat))
     for ident in only:
         cat[ident]  # unknown ids are a usage error (exit 2)
+        if ident not in claimed:
+            raise click.BadParameter(
+                f"{ident!r} is not an indicator of the submission's directions "
+                f"({', '.join(sub.directions)} and the common ones)",
+                param_hint="--indicator",
+            )
     out_dir = out if out is not None else sub.base / "report"
     context = Context(
         workers=workers or Context().workers,
