@@ -56,8 +56,9 @@ from typing import Any
 
 import numpy as np
 
-from .collocations import convert_values, read_table
+from .collocations import convert_values
 from .errors import EvidenceError
+from .sources import read_table
 from .submission import resolve_location
 
 __all__ = [

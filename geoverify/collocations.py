@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EvidenceError, EvidenceReadError, UnitError
-from .sources import is_remote
+from .errors import EvidenceError, UnitError
+from .sources import read_table
 from .units import UNITS, dimension
 
 __all__ = [
@@ -79,10 +79,6 @@ _GAS_UNIT_NAMES = tuple(
     u for u, (dim, _) in UNITS.items() if dim in ("mole_fraction", "column_density")
 )
 
-_SUFFIX_CSV = (".csv", ".txt", ".csv.gz")
-_SUFFIX_PARQUET = (".parquet", ".pq")
-_SUFFIX_NETCDF = (".nc", ".nc4", ".netcdf", ".cdf")
-
 
 def normalise_gas(name: object, *, source: str | None = None) -> str:
     """The canonical gas name (``XCO2``, ``XCH4``, ``NO2``) of ``name``.
@@ -101,68 +97,6 @@ def normalise_gas(name: object, *, source: str | None = None) -> str:
             source=source,
             hint=f"Use one of {', '.join(GAS_UNITS)}.",
         ) from None
-
-
-def read_table(location: str, *, display: str | None = None) -> pd.DataFrame:
-    """Read a table from CSV, Parquet or NetCDF (chosen by the file's suffix).
-
-    Column names are stripped and lower-cased.  A NetCDF file is read with
-    xarray and flattened (one row per element of its dimensions).
-
-    Parameters
-    ----------
-    location : str
-        Local path or http(s) URL (CSV and Parquet only for URLs).
-    display : str, optional
-        How to name the file in messages (default: ``location``).
-
-    Raises
-    ------
-    EvidenceReadError
-        When the file is missing or cannot be parsed.
-    EvidenceError
-        When it has an unsupported suffix or no rows.
-    """
-    shown = display or location
-    name = location.lower().split("?")[0]
-    try:
-        if name.endswith(_SUFFIX_CSV):
-            frame = pd.read_csv(location)
-        elif name.endswith(_SUFFIX_PARQUET):
-            frame = pd.read_parquet(location)
-        elif name.endswith(_SUFFIX_NETCDF):
-            if is_remote(location):
-                raise EvidenceError(
-                    "NetCDF tables are read from local files only",
-                    source=shown,
-                    hint="Download the file into the submission folder, or give CSV/Parquet.",
-                )
-            import xarray as xr
-
-            with xr.open_dataset(location) as ds:
-                frame = ds.load().to_dataframe().reset_index()
-        else:
-            raise EvidenceError(
-                "unsupported table format",
-                source=shown,
-                hint="Give a .csv, .parquet or .nc file.",
-            )
-    except EvidenceError:
-        raise
-    except FileNotFoundError:
-        raise EvidenceReadError(
-            "file not found", source=shown, hint="Check the path in the submission."
-        ) from None
-    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
-        raise EvidenceReadError(
-            f"cannot read the table ({type(exc).__name__}: {exc})",
-            source=shown,
-            hint="Check that the file is a valid CSV, Parquet or NetCDF table.",
-        ) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if frame.empty:
-        raise EvidenceError("the table has no rows", source=shown, hint="Fill it or remove it.")
-    return frame
 
 
 def _check_dry_air(value: Any, *, source: str | None) -> float:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import Window, _reader, grid_of, iter_windows, scan
+from .classes import class_counts
 from .errors import EvidenceError
 from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 
@@ -605,52 +606,6 @@ def _from_dict(raw: dict[tuple[Any, Any], int]) -> PairCounts:
 
 
 # --------------------------------------------------------------------------- class counts
-
-
-def _u8_hist(arrays: list[np.ndarray], window: Window) -> np.ndarray:
-    return np.bincount(arrays[0].ravel(), minlength=256)
-
-
-class _GenericHist:
-    def __init__(self, nodata: list[float]):
-        self.nodata = nodata
-
-    def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[Any, int]:
-        a = arrays[0].ravel()
-        a = a[_valid(a, self.nodata)]
-        vals, counts = np.unique(a, return_counts=True)
-        return dict(zip(vals.tolist(), counts.tolist(), strict=True))
-
-
-def class_counts(
-    path: str,
-    *,
-    band: int = 1,
-    workers: int = 2,
-    scheduler: str | None = None,
-    progress: bool = False,
-) -> dict[Any, int]:
-    """Number of pixels of each value of a raster band (nodata and NaN excluded), streamed.
-
-    Returns
-    -------
-    dict value -> pixel count (values as Python ints or floats).
-    """
-    with open_raster(path) as ds:
-        if not 1 <= band <= ds.count:
-            raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=path)
-        nodata = _nodata_set(ds.nodatavals[band - 1], np.dtype(ds.dtypes[band - 1]))
-        dtype = np.dtype(ds.dtypes[band - 1])
-    common = dict(
-        bands=[band], workers=workers, scheduler=scheduler, progress=progress, label="class counts"
-    )
-    if dtype == np.uint8:
-        hist = scan([path], _u8_hist, np.add, **common)
-        if hist is None:
-            return {}
-        hist[nodata] = 0
-        return {int(v): int(hist[v]) for v in np.flatnonzero(hist)}
-    return scan([path], _GenericHist(nodata), _merge_dicts, **common) or {}
 
 
 def pixel_area_ha(path: str) -> tuple[float, str | None]:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .collocations import read_table
 from .errors import EvidenceError
 from .measurement import Measurement
+from .sources import read_table
 
 if TYPE_CHECKING:
     from .checks import Context

@@ -20,6 +20,7 @@ from .measurement import EvidenceRecord
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     import rasterio
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "is_remote",
     "open_raster",
     "probe_pixels",
+    "read_table",
     "read_vector",
     "record",
     "sha256_file",
@@ -204,6 +206,75 @@ def read_vector(location: str | os.PathLike[str], **kwargs: Any) -> gpd.GeoDataF
             source=text,
             hint="Deliver GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV with lon/lat columns.",
         ) from None
+
+
+_SUFFIX_CSV = (".csv", ".txt", ".csv.gz")
+_SUFFIX_PARQUET = (".parquet", ".pq")
+_SUFFIX_NETCDF = (".nc", ".nc4", ".netcdf", ".cdf")
+
+
+def read_table(location: str, *, display: str | None = None) -> pd.DataFrame:
+    """Read a table from CSV, Parquet or NetCDF (chosen by the file's suffix).
+
+    Column names are stripped and lower-cased.  A NetCDF file is read with
+    xarray and flattened (one row per element of its dimensions).
+
+    Parameters
+    ----------
+    location : str
+        Local path or http(s) URL (CSV and Parquet only for URLs).
+    display : str, optional
+        How to name the file in messages (default: ``location``).
+
+    Raises
+    ------
+    EvidenceReadError
+        When the file is missing or cannot be parsed.
+    EvidenceError
+        When it has an unsupported suffix or no rows.
+    """
+    import pandas as pd
+
+    shown = display or location
+    name = location.lower().split("?")[0]
+    try:
+        if name.endswith(_SUFFIX_CSV):
+            frame = pd.read_csv(location)
+        elif name.endswith(_SUFFIX_PARQUET):
+            frame = pd.read_parquet(location)
+        elif name.endswith(_SUFFIX_NETCDF):
+            if is_remote(location):
+                raise EvidenceError(
+                    "NetCDF tables are read from local files only",
+                    source=shown,
+                    hint="Download the file into the submission folder, or give CSV/Parquet.",
+                )
+            import xarray as xr
+
+            with xr.open_dataset(location) as ds:
+                frame = ds.load().to_dataframe().reset_index()
+        else:
+            raise EvidenceError(
+                "unsupported table format",
+                source=shown,
+                hint="Give a .csv, .parquet or .nc file.",
+            )
+    except EvidenceError:
+        raise
+    except FileNotFoundError:
+        raise EvidenceReadError(
+            "file not found", source=shown, hint="Check the path in the submission."
+        ) from None
+    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
+        raise EvidenceReadError(
+            f"cannot read the table ({type(exc).__name__}: {exc})",
+            source=shown,
+            hint="Check that the file is a valid CSV, Parquet or NetCDF table.",
+        ) from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if frame.empty:
+        raise EvidenceError("the table has no rows", source=shown, hint="Fill it or remove it.")
+    return frame
 
 
 def _lonlat_columns(frame: Any, source: str) -> tuple[str, str]:

@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import EvidenceError, EvidenceReadError
+from .errors import EvidenceError
+from .estimators import wilson_interval
 from .measurement import Measurement
 
 if TYPE_CHECKING:
@@ -47,17 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["match_warnings", "measure_warning", "median_ci", "wilson_interval"]
 
 _Z = 1.959963984540054
-
-
-def wilson_interval(successes: int, n: int, z: float = _Z) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (Wilson 1927)."""
-    if n <= 0:
-        raise ValueError("n must be positive")
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
@@ -83,15 +73,9 @@ def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | 
 def _read_table(location: str, required: tuple[str, ...], date_column: str) -> pd.DataFrame:
     import pandas as pd
 
-    try:
-        if location.lower().endswith((".parquet", ".geoparquet")):
-            frame = pd.read_parquet(location)
-        else:
-            frame = pd.read_csv(location)
-    except FileNotFoundError:
-        raise EvidenceReadError("file not found", source=location) from None
-    except Exception as exc:  # pandas/pyarrow parser errors
-        raise EvidenceReadError(f"cannot be read as a table ({exc})", source=location) from None
+    from .sources import read_table
+
+    frame = read_table(location)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     absent = [c for c in required if c not in frame.columns]
     if absent:
