@@ -213,6 +213,19 @@ def countries_of_points(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) 
     return {"points": out, "unassigned": unassigned, "nearest": nearest}
 
 
+def country_of_point(
+    lon: float, lat: float, boundaries: gpd.GeoDataFrame | None = None
+) -> str | None:
+    """ISO3 code of the country at ``lon, lat`` (WGS 84), as :func:`countries_of_points` rules."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    bounds = boundaries if boundaries is not None else country_boundaries(None)
+    point = gpd.GeoDataFrame(geometry=[Point(float(lon), float(lat))], crs="EPSG:4326")
+    found = list(countries_of_points(point, bounds)["points"])
+    return found[0] if found else None
+
+
 def countries_of_polygons(
     polygons: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
 ) -> dict[str, Any]:

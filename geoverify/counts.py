@@ -222,6 +222,8 @@ def distinct_values(items: Iterable[Evidence], field: str, region: str | None = 
     values: set[str] = set()
     for item in items:
         raw = item.get(field)
+        if field == "country":
+            raw = _country_of_item(item, raw)
         for value in raw if isinstance(raw, list) else [raw]:
             if value is None or value == "":
                 continue
@@ -234,6 +236,27 @@ def distinct_values(items: Iterable[Evidence], field: str, region: str | None = 
             codes = {c for c in codes if in_region(c, region)}
         return sorted(codes)
     return sorted(values)
+
+
+def _country_of_item(item: Evidence, declared: Any) -> Any:
+    """The item's country: declared, or found from its ``lon``/``lat``; both must agree."""
+    lon, lat = item.get("lon"), item.get("lat")
+    if not (isinstance(lon, int | float) and isinstance(lat, int | float)):
+        return declared
+    from .countries import country_of_point
+    from .regions import country_code
+
+    located = country_of_point(lon, lat)
+    if declared in (None, ""):
+        return located
+    if isinstance(declared, str) and located and country_code(declared) != located:
+        raise EvidenceError(
+            f"item {item.get('title')!r} declares country {declared!r} but its coordinates "
+            f"({lon}, {lat}) lie in {located}",
+            source=item.where,
+            hint="Correct the country or the coordinates.",
+        )
+    return declared
 
 
 def field_sum(items: Sequence[Evidence], field: str) -> float:

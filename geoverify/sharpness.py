@@ -172,7 +172,7 @@ def _choose(
     highest score decides.
     """
     joint: dict[str, dict[int, float]] = {}
-    for stat in set(rows) & set(cols):
+    for stat in sorted(set(rows) & set(cols)):
         joint[stat] = {k: min(rows[stat][k][0], cols[stat][k][0]) for k in rows[stat]}
     best: tuple[int | None, float, str | None] = (None, 0.0, None)
     for stat, scores in sorted(joint.items()):

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 from rasterio.transform import from_origin
 
-from .common import COMMON_EVIDENCE, project_header, rng, write_raster, write_text
+from .common import (
+    COMMON_EVIDENCE,
+    project_header,
+    rng,
+    write_geopackage,
+    write_raster,
+    write_text,
+)
 
 __all__ = ["build", "class_map", "reference_points", "write_points_csv"]
 
@@ -148,7 +155,8 @@ def _write_gpkg(
         {"reference": refs}, geometry=gpd.points_from_xy(points["x"], points["y"]), crs=crs
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_file(path, driver="GPKG", layer="reference", SPATIAL_INDEX="NO")
+    path.unlink(missing_ok=True)
+    write_geopackage(frame, path, layer="reference")
     return path
 
 

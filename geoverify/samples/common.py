@@ -7,7 +7,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["COMMON_EVIDENCE", "project_header", "rng", "write_raster", "write_text"]
+__all__ = [
+    "COMMON_EVIDENCE",
+    "project_header",
+    "rng",
+    "write_geopackage",
+    "write_raster",
+    "write_text",
+]
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -68,6 +75,22 @@ def write_raster(
         with rasterio.Env(GDAL_PAM_ENABLED="NO"):
             rio_copy(target, path, driver="COG", compress=compress.upper(), blocksize=blocksize)
         target.unlink()
+    return path
+
+
+def write_geopackage(frame: Any, path: Path, *, layer: str) -> Path:
+    """Write a GeoPackage byte for byte reproducibly.
+
+    GDAL stamps the current time into ``gpkg_contents``; ``OGR_CURRENT_DATE``
+    fixes it, so a regenerated sample only differs when its data do.
+    """
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2026-01-01T00:00:00.000Z"})
+    try:
+        frame.to_file(path, driver="GPKG", layer=layer, SPATIAL_INDEX="NO", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
     return path
 
 
