@@ -352,12 +352,14 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
 
         location = evidence.location("vector")
         assert location is not None
-        km2, details = polygon_area_km2(read_vector(location), source=evidence.display(location))
-        details["source"] = evidence.display(location)
+        km2, shape_details = polygon_area_km2(
+            read_vector(location), source=evidence.display(location)
+        )
+        shape_details["source"] = evidence.display(location)
         return Measurement(
             value=km2,
             unit="km2",
-            details=details,
+            details=shape_details,
             message=f"{km2:,.2f} km² of polygons (geodesic, overlaps dissolved)",
         )
     locations = _raster_locations(evidence)

@@ -549,7 +549,9 @@ def pair_counts(
             hint="Deliver the reference on the map grid, or ask for resampling "
             "(resample = 'nearest' or 'mode').",
         )
-    common = dict(workers=workers, scheduler=scheduler, progress=progress, label="confusion")
+    common: dict[str, Any] = dict(
+        workers=workers, scheduler=scheduler, progress=progress, label="confusion"
+    )
     if not same:
         counter = _WarpedPairs(
             reference_path,
@@ -574,22 +576,22 @@ def pair_counts(
         grid = np.zeros((256, 256), np.int64) if hist is None else hist.reshape(256, 256)
         keep_r = np.ones(256, bool)
         keep_c = np.ones(256, bool)
-        keep_r[nodata_map] = False
-        keep_c[nodata_ref] = False
+        keep_r[[int(v) for v in nodata_map]] = False
+        keep_c[[int(v) for v in nodata_ref]] = False
         excluded = int(grid.sum() - grid[np.ix_(keep_r, keep_c)].sum())
         grid[~keep_r, :] = 0
         grid[:, ~keep_c] = 0
         rows = np.flatnonzero(grid.sum(axis=1))
         cols = np.flatnonzero(grid.sum(axis=0))
         return PairCounts(rows, cols, grid[np.ix_(rows, cols)], excluded, None, notes)
-    raw = scan(
+    pairs = scan(
         [map_path, reference_path],
         _GenericPairs(nodata_map, nodata_ref),
         _merge_dicts,
         bands=[band, reference_band],
         **common,
     )
-    return _from_dict(raw or {})
+    return _from_dict(pairs or {})
 
 
 def _from_dict(raw: dict[tuple[Any, Any], int]) -> PairCounts:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .checks import Context
     from .submission import Evidence
 
-__all__ = ["measure_resolution", "nominal_resolution"]
+__all__ = ["grid_resolution", "measure_resolution", "nominal_resolution"]
 
 _SCALE_TOLERANCE = 0.01
 
@@ -61,10 +61,21 @@ def nominal_resolution(location: str) -> dict[str, Any]:
         transform, crs = ds.transform, ds.crs
         width, height = ds.width, ds.height
         probe_pixels(ds, location)
+    return grid_resolution(transform, crs, width, height, source=location)
+
+
+def grid_resolution(
+    transform: Any, crs: Any, width: int, height: int, *, source: str | None = None
+) -> dict[str, Any]:
+    """Pixel size in metres of a grid given by its transform, CRS and shape (no I/O).
+
+    The rules of :func:`nominal_resolution`; used as well for grids described
+    only by metadata (STAC ``proj:transform`` and ``proj:shape``).
+    """
     if transform.is_identity and crs is None:
         raise EvidenceError(
             "the raster is not georeferenced (identity transform, no CRS)",
-            source=location,
+            source=source,
             hint="Deliver the raster with its geotransform and CRS (a GeoTIFF with an EPSG code).",
         )
     step_x = math.hypot(transform.a, transform.d)
@@ -73,14 +84,13 @@ def nominal_resolution(location: str) -> dict[str, Any]:
     if crs is None:
         raise EvidenceError(
             f"the raster has no CRS: its pixel size is {step_x:g} × {step_y:g} in unknown units",
-            source=location,
+            source=source,
             hint="Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`).",
         )
     out: dict[str, Any] = {"crs": crs.to_string(), "grid_step": [step_x, step_y]}
     if abs(rotation) > 1e-9 or transform.b != 0:
         out["rotation_deg"] = rotation
-    centre_col, centre_row = width / 2.0, height / 2.0
-    cx, cy = transform @ (centre_col, centre_row)
+    cx, cy = transform @ (width / 2.0, height / 2.0)
     if crs.is_geographic:
         out.update(_geographic(transform, width, height, cx, cy, step_x, step_y))
     else:

@@ -181,10 +181,8 @@ def _choose(
             continue
         factor = min(k for k, v in scores.items() if v >= _PREFER_SMALLER * top)
         best = (factor, top, stat)
-    factor, score, stat = best
-    if score < R2_THRESHOLD:
-        factor = None
-    return factor, score, stat, joint
+    chosen, score, deciding = best
+    return (chosen if score >= R2_THRESHOLD else None), score, deciding, joint
 
 
 def _rounded(r2: dict[str, dict[int, tuple[float, np.ndarray]]]) -> dict[str, dict[int, float]]:

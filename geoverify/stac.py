@@ -93,7 +93,6 @@ STAC_KEYS: dict[str, type | tuple[type, ...]] = {
 GeoverifyStacError = EvidenceError | EvidenceReadError
 _RASTER_TYPES = ("image/tiff", "image/vnd.stac.geotiff", "application/x-netcdf", "image/jp2")
 _METADATA_TOLERANCE = 0.05
-_SCALE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -649,63 +648,26 @@ def metadata_resolution(item: StacItem) -> dict[str, Any] | None:
 
 
 def _transform_resolution(item: StacItem) -> dict[str, Any] | None:
-    import pyproj
+    """Pixel size from ``proj:transform`` + ``proj:shape`` + CRS, by the rules of the
+    resolution check (:func:`geoverify.resolution.grid_resolution`)."""
+    from affine import Affine
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    from .resolution import grid_resolution
 
     assert item.transform is not None
-    a, b, _, d, e, _ = item.transform[:6]
-    step_x, step_y = math.hypot(a, d), math.hypot(b, e)
-    if step_x <= 0 or step_y <= 0:
-        return None
     try:
-        crs = pyproj.CRS.from_user_input(item.crs)
-    except pyproj.exceptions.CRSError:
+        crs = CRS.from_user_input(item.crs)
+    except (CRSError, ValueError):
         return None
-    cx, cy = _centre(item)
-    out: dict[str, Any] = {"source": "proj:transform", "crs": item.crs}
-    if crs.is_geographic:
-        if cy is None:
-            return None
-        geod = pyproj.Geod(ellps="WGS84")
-        lat = max(-89.999999, min(89.999999, cy))
-        _, _, dx = geod.inv(cx - step_x / 2, lat, cx + step_x / 2, lat)
-        _, _, dy = geod.inv(cx, max(-90.0, lat - step_y / 2), cx, min(90.0, lat + step_y / 2))
-        return {**out, "x_m": abs(dx), "y_m": abs(dy), "latitude": lat}
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    x_m, y_m = step_x * factor, step_y * factor
-    if cx is not None and cy is not None:
-        try:
-            proj = pyproj.Proj(crs)
-            lon, lat = _to_lonlat(item, crs)
-            factors = proj.get_factors(lon, lat)
-            kx, ky = factors.parallel_scale, factors.meridional_scale
-            if max(abs(kx - 1), abs(ky - 1)) > _SCALE_TOLERANCE and math.isfinite(kx * ky):
-                out["scale_factor"] = [kx, ky]
-                x_m, y_m = x_m / kx, y_m / ky
-        except Exception:  # a CRS PROJ cannot invert: keep the grid spacing
-            pass
-    return {**out, "x_m": x_m, "y_m": y_m}
-
-
-def _centre(item: StacItem) -> tuple[float, float] | tuple[None, None]:
-    """Centre of the grid in CRS coordinates (transform + shape), else of the bbox (degrees)."""
-    if item.transform is not None and item.shape is not None:
-        a, b, c, d, e, f = item.transform[:6]
-        rows, cols = item.shape
-        return c + a * cols / 2 + b * rows / 2, f + d * cols / 2 + e * rows / 2
-    if item.bbox is not None:
-        n = len(item.bbox) // 2
-        return (item.bbox[0] + item.bbox[n]) / 2, (item.bbox[1] + item.bbox[n + 1]) / 2
-    return None, None
-
-
-def _to_lonlat(item: StacItem, crs: Any) -> tuple[float, float]:
-    import pyproj
-
-    cx, cy = _centre(item)
-    if item.transform is not None and item.shape is not None:
-        to_geo = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        return to_geo.transform(cx, cy)
-    return cx, cy  # bbox centre, already in degrees
+    transform = Affine(*item.transform[:6])
+    rows, cols = item.shape if item.shape is not None else (1, 1)
+    try:
+        info = grid_resolution(transform, crs, int(cols), int(rows), source=item.self_href)
+    except EvidenceError:
+        return None
+    return {**info, "source": "proj:transform", "crs": item.crs}
 
 
 def metadata_period(items: Sequence[StacItem]) -> tuple[dt.datetime, dt.datetime, list[int]]:

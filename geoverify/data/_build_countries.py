@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from shapely import make_valid
 from shapely.geometry import Point, mapping, shape
@@ -108,7 +109,7 @@ def main(natural_earth: str) -> None:
     # capital, unless the capital falls inside another country's polygon
     union = unary_union(list(polygons.values()))
     for iso3, row in sorted(table.items()):
-        latlng = row["capital_latlng"]
+        latlng: Any = row["capital_latlng"]
         if iso3 in polygons or len(latlng) != 2:
             continue
         point = Point(float(latlng[1]), float(latlng[0]))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ def texture(shape: tuple[int, int], seed: int, *, smooth: float = 1.0) -> np.nda
     return np.clip(base + 128, 1, 255).astype(np.uint8)
 
 
-def _items(indicator: str, rows: list[dict[str, object]]) -> str:
+def _items(indicator: str, rows: Sequence[Mapping[str, object]]) -> str:
     out = []
     for row in rows:
         out.append(f"[[evidence.{indicator}.items]]")
