@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from shapely import make_valid
 from shapely.geometry import Point, mapping, shape
@@ -109,7 +108,7 @@ def main(natural_earth: str) -> None:
     # capital, unless the capital falls inside another country's polygon
     union = unary_union(list(polygons.values()))
     for iso3, row in sorted(table.items()):
-        latlng: Any = row["capital_latlng"]
+        latlng = list(row["capital_latlng"])  # type: ignore[call-overload]
         if iso3 in polygons or len(latlng) != 2:
             continue
         point = Point(float(latlng[1]), float(latlng[0]))
