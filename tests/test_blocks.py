@@ -101,3 +101,27 @@ def test_distributed_scan_matches(classified: tuple[str, np.ndarray]) -> None:
     ) as cluster:
         counts = class_counts(path, scheduler=cluster.scheduler_address)
     assert counts == _expected(data)
+
+
+@pytest.mark.slow
+def test_verify_on_a_cluster_matches_local(repo_root: Path) -> None:
+    """`geoverify verify --scheduler` gives the same verdicts and figures as the local threads."""
+    distributed = pytest.importorskip("distributed")
+    from geoverify import Context, load_catalogue, load_submission, verify
+
+    catalogue = load_catalogue()
+    manifest = repo_root / "sample_rasters" / "geoglam_pass" / "submission.toml"
+    submission = load_submission(manifest, catalogue)
+    wanted = ["geoglam.croptype_classes", "geoglam.croptype_accuracy", "geoglam.basemap_accuracy"]
+    local = verify(submission, catalogue, context=Context(workers=2), indicators=wanted)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = verify(
+            submission,
+            catalogue,
+            context=Context(workers=2, scheduler=cluster.scheduler_address),
+            indicators=wanted,
+        )
+    assert [r.to_dict() for r in remote] == [r.to_dict() for r in local]
+    assert {r.verdict.value for r in local} == {"pass"}
