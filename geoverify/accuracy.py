@@ -7,7 +7,9 @@ estimated with the estimator of the declared sampling design:
 - ``design = "simple"`` (default): simple random sampling, binomial proportions
   and a Wilson 95% interval (:func:`geoverify.estimators.simple_random`);
 - ``design = "stratified"`` with the map classes as strata: Olofsson et al.
-  (2014), the stratum weights from a streamed pixel count of the map;
+  (2014), the stratum weights from a streamed pixel count of the map (on a
+  geographic map, a streamed sum of each row's geodesic cell area: pixels shrink
+  with latitude, so the weights are area shares);
 - ``design = "stratified"`` with ``strata`` (a raster) or ``strata_field`` (a
   column of the reference file): Stehman (2014).
 
@@ -43,7 +45,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import estimators as est
-from .confusion import POLYGON_RULES, class_counts, pair_counts, pixel_area_ha, sample_map
+from .confusion import (
+    POLYGON_RULES,
+    class_areas_ha,
+    class_counts,
+    pair_counts,
+    pixel_area_ha,
+    sample_map,
+)
 from .errors import EvidenceError, GeoverifyError
 from .measurement import Measurement
 from .sources import read_vector
@@ -318,11 +327,17 @@ def _olofsson(
     for code, c in counts.items():
         lab = leg.get(_label(code), _label(code))
         mapped[lab] = mapped.get(lab, 0) + int(c)
+    # a geographic map: W_i and the class areas are shares of the mapped AREA
+    mapped_ha = _areas_by_label(map_path, band, leg, scan_opts)
     labels = _order(set(map_labels) | set(ref_labels) | set(mapped), leg)
     pixels = [mapped.get(lab, 0) for lab in labels]
     area, _ = pixel_area_ha(map_path)
     e = est.stratified_map_classes(
-        _matrix(map_labels, ref_labels, labels), pixels, labels, pixel_area_ha=area
+        _matrix(map_labels, ref_labels, labels),
+        pixels,
+        labels,
+        pixel_area_ha=area,
+        mapped_areas_ha=None if mapped_ha is None else [mapped_ha.get(lab, 0.0) for lab in labels],
     )
     weights = [w for w in e.weights or []]
     uas = [0.5 if u is None else u for u in e.users_accuracy]
@@ -334,6 +349,26 @@ def _olofsson(
         )
 
     return e, planner
+
+
+def _areas_by_label(
+    path: str, band: int, leg: dict[str, str] | None, scan_opts: dict[str, Any]
+) -> dict[str, float] | None:
+    """Area (ha) of each class label of a geographic raster; ``None`` for equal pixels.
+
+    Pixels of a geographic grid shrink with latitude, so stratum weights and class
+    areas are sums of each row's geodesic cell area, not pixel counts
+    (:func:`geoverify.confusion.class_areas_ha`).  ``leg`` maps codes to labels
+    (``None``: the codes themselves).
+    """
+    areas = class_areas_ha(path, band=band, **scan_opts)
+    if areas is None:
+        return None
+    out: dict[str, float] = {}
+    for code, a in areas.items():
+        lab = _label(code) if leg is None else leg.get(_label(code), _label(code))
+        out[lab] = out.get(lab, 0.0) + float(a)
+    return out
 
 
 def _stehman(
@@ -368,12 +403,14 @@ def _stehman(
         sizes = {
             _label(k): float(v) for k, v in class_counts(os.fspath(strata), **scan_opts).items()
         }
+        areas = _areas_by_label(os.fspath(strata), 1, None, scan_opts)
         extras["strata"] = os.fspath(strata)
     else:  # the column holds map classes: sizes counted on the map
         sizes = {}
         for code, c in class_counts(map_path, band=band, **scan_opts).items():
             lab = leg.get(_label(code), _label(code))
             sizes[lab] = sizes.get(lab, 0.0) + float(c)
+        areas = _areas_by_label(map_path, band, leg, scan_opts)
         s_values = np.array([leg.get(v, v) for v in s_values], dtype=object)
     keep = s_valid[use]
     extras["samples_without_stratum"] = int((~keep).sum())
@@ -383,11 +420,16 @@ def _stehman(
     # stratum sizes are pixels of the strata raster (or of the map): areas from its pixel
     area, _ = pixel_area_ha(os.fspath(strata) if strata is not None else map_path)
     extras["pixel_area_ha"] = area
-    e = est.stratified_general(s_use, m_use, r_use, sizes, labels, pixel_area_ha=area)
+    e = est.stratified_general(
+        s_use, m_use, r_use, sizes, labels, pixel_area_ha=area, stratum_areas_ha=areas
+    )
     extras["stratum_sizes"] = sizes
-    total = sum(sizes.values())
-    names = sorted(sizes)
-    weights = [sizes[h] / total for h in names]
+    if areas is not None:
+        extras["stratum_areas_ha"] = areas
+    shares = areas if areas is not None else sizes
+    total = sum(shares.values())
+    names = sorted(shares)
+    weights = [shares[h] / total for h in names]
     rates = []
     for h in names:
         sel = s_use == h

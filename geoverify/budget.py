@@ -289,9 +289,24 @@ def consistency(
     dict
         ``consistent`` (bool), ``ratio`` (observed / budget random; ``None`` when
         the random total is 0), ``rule`` and ``sentence``.
+
+    Raises
+    ------
+    EvidenceError
+        A non-positive or non-finite factor, a non-finite precision or bound.
     """
-    if not (factor > 0 and math.isfinite(precision) and math.isfinite(precision_low)):
-        raise ValueError("factor must be positive and the precision finite")
+    if not (
+        math.isfinite(factor)
+        and factor > 0
+        and math.isfinite(precision)
+        and math.isfinite(precision_low)
+    ):
+        raise EvidenceError(
+            f"cannot compare the budget with the collocations: factor {factor!r}, observed "
+            f"precision {precision!r} (lower bound {precision_low!r})",
+            hint="The factor must be positive and the observed precision finite: check the "
+            "collocations (too few pairs, or non-finite differences).",
+        )
     limit = factor * totals.random
     inconsistent = precision_low > limit
     ratio = precision / totals.random if totals.random > 0 else None

@@ -57,6 +57,7 @@ import numpy as np
 
 from .blocks import WINDOW_PIXELS, Window, scan
 from .cellarea import cell_areas_km2
+from .confusion import wrap_longitudes
 from .errors import EvidenceError, EvidenceReadError
 from .measurement import Measurement
 from .sources import open_raster, read_failure, read_vector
@@ -531,13 +532,39 @@ def ratio_estimate(
     (estimate, standard error)
         ``(None, None)`` when the estimated denominator is 0.  The variance is the
         linearised one, ``V(R) = X⁻² Σ W_h² s²_{d,h} / n_h`` with
-        ``d = y − R x`` (finite-population correction neglected; strata with a
-        single sample contribute no variance).
+        ``d = y − R x`` (finite-population correction neglected).
+
+    Raises
+    ------
+    EvidenceError
+        A stratum with area (``W_h > 0``) and fewer than two samples (its mean, or
+        its variance, would be unknown: dropping it would bias the estimate, keeping
+        a single sample would understate the standard error), samples in a stratum
+        without a weight, arrays of different lengths.
 
     References
     ----------
     Stehman (2014) IJRS 35, 4923–4939, eqs. 23–28; Padilla et al. (2015).
     """
+    y, x, strata = np.asarray(y, float), np.asarray(x, float), np.asarray(strata)
+    if not (y.shape == x.shape == strata.shape) or y.ndim != 1:
+        raise EvidenceError("y, x and strata must be 1-D arrays of one length")
+    unweighted = sorted(set(strata.tolist()) - set(weights), key=str)
+    if unweighted:
+        raise EvidenceError(
+            f"samples in strata {unweighted} that have no weight",
+            hint="Give the weight (area share) of every sampled stratum.",
+        )
+    for h, w in weights.items():
+        n_h = int(np.sum(strata == h))
+        if not (math.isfinite(w) and w >= 0):
+            raise EvidenceError(f"stratum {h!r} has an invalid weight {w!r}")
+        if w > 0 and n_h < 2:
+            raise EvidenceError(
+                f"stratum {h!r} covers {100 * w:.3g}% of the area but has {n_h} sample(s); "
+                "stratified estimates need at least 2 per stratum",
+                hint="Add reference samples in that stratum or merge it with another.",
+            )
     ybar = {h: float(y[strata == h].mean()) for h in weights if np.any(strata == h)}
     xbar = {h: float(x[strata == h].mean()) for h in ybar}
     total_x = sum(weights[h] * xbar[h] for h in ybar)
@@ -547,10 +574,8 @@ def ratio_estimate(
     var = 0.0
     for h in ybar:
         sel = strata == h
-        n_h = int(sel.sum())
-        if n_h > 1:
-            d = y[sel] - r * x[sel]
-            var += weights[h] ** 2 * float(d.var(ddof=1)) / n_h
+        d = y[sel] - r * x[sel]
+        var += weights[h] ** 2 * float(d.var(ddof=1)) / int(sel.sum())
     return float(r), math.sqrt(var) / total_x
 
 
@@ -707,10 +732,16 @@ def _agreement_samples(
             source=reference,
         )
     transform, height, width, crs, _ = _grid(product.paths[0])
-    if frame.crs is not None and crs is not None:
+    if crs is not None:
+        if frame.crs is None:
+            raise EvidenceError(
+                "the reference samples have no CRS while the product has one",
+                source=reference,
+                hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
+            )
         frame = frame.to_crs(crs)
-    xs, ys = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-    rows, cols = _rowcol(transform, xs, ys)
+    xs, ys = _sample_points(frame, reference)
+    rows, cols = _rowcol(transform, xs, ys, crs)
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
     if not inside.all():
         raise EvidenceError(
@@ -804,7 +835,29 @@ def _agreement_samples(
     )
 
 
-def _rowcol(transform: Any, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sample_points(frame: Any, reference: str) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each sample: points as they are, polygons at their centroid."""
+    import shapely
+
+    data = np.asarray(frame.geometry.array)
+    types = shapely.get_type_id(data)  # -1 missing, 0 point, 3 polygon, 6 multipolygon
+    bad = ~np.isin(types, (0, 3, 6)) | shapely.is_empty(data)
+    if bad.any():
+        kinds = sorted({str(t) for t in frame.geometry[bad].geom_type.fillna("missing")})
+        raise EvidenceError(
+            f"{int(bad.sum())} reference sample(s) are not points or polygons ({kinds})",
+            source=reference,
+            hint="Deliver one point (or polygon) per reference sample.",
+        )
+    points = np.where(types == 0, data, shapely.centroid(data))
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def _rowcol(
+    transform: Any, xs: np.ndarray, ys: np.ndarray, crs: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel rows and columns of points; longitudes wrapped into a geographic grid's span."""
+    xs = wrap_longitudes(xs, transform, crs)
     inv = ~transform
     cols = np.floor(inv.a * xs + inv.b * ys + inv.c).astype(np.int64)
     rows = np.floor(inv.d * xs + inv.e * ys + inv.f).astype(np.int64)

@@ -87,7 +87,9 @@ def cell_areas_km2(transform: Any, height: int, crs: Any) -> tuple[np.ndarray, s
     Raises
     ------
     EvidenceError
-        No CRS, a rotated transform, or latitudes beyond ±90°.
+        No CRS, a rotated transform, or cell edges more than half a cell beyond ±90°
+        (edges within half a cell, as in grids with cell centres on the poles, are
+        clipped to the poles).
 
     References
     ----------
@@ -110,9 +112,13 @@ def cell_areas_km2(transform: Any, height: int, crs: Any) -> tuple[np.ndarray, s
         a = ellipsoid.semi_major_metre if ellipsoid else 6378137.0
         rf = ellipsoid.inverse_flattening if ellipsoid else 298.257223563
         edges = transform.f + transform.e * np.arange(height + 1, dtype=np.float64)
-        if np.any(np.abs(edges) > 90.0 + 1e-9):
+        # a grid with cell centres on the poles (ERA5: 721 rows of 0.25°) has outer
+        # edges half a cell beyond ±90°: its polar cells are half cells, clipped
+        slack = abs(transform.e) / 2.0 + 1e-9
+        if np.any(np.abs(edges) > 90.0 + slack):
             raise EvidenceError(
-                f"latitudes beyond ±90° ({edges.min():.6g} … {edges.max():.6g})",
+                f"latitudes beyond ±90° ({edges.min():.6g} … {edges.max():.6g}), more than "
+                "half a cell past a pole",
                 hint="The grid's transform is not a valid geographic grid.",
             )
         edges = np.clip(edges, -90.0, 90.0)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import Window, _reader, grid_of, iter_windows, scan
+from .cellarea import cell_areas_km2
 from .classes import class_counts
 from .errors import EvidenceError
 from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
@@ -38,10 +39,12 @@ from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 __all__ = [
     "PairCounts",
     "PointSample",
+    "class_areas_ha",
     "class_counts",
     "pair_counts",
     "pixel_area_ha",
     "sample_map",
+    "wrap_longitudes",
 ]
 
 RESAMPLING = ("nearest", "mode")
@@ -112,7 +115,9 @@ def sample_map(
     Each block of the map that holds at least one sample is decoded once (a
     ``DatasetReader.sample`` call per point decodes a block per point when the
     block cache cannot hold the raster).  A point exactly on a pixel edge belongs
-    to the pixel to its lower right (GDAL's convention).
+    to the pixel to its lower right (GDAL's convention).  On a geographic map the
+    longitudes are wrapped into the map's 360° span (:func:`wrap_longitudes`): a
+    point at −10° falls in the column of 350° of a 0–360° grid.
     """
     import geopandas as gpd
 
@@ -161,6 +166,7 @@ def sample_map(
     valid = np.zeros(n, dtype=bool)
     xs = shapely.get_x(data) if n else np.zeros(0)  # NaN for missing or empty geometries
     ys = shapely.get_y(data) if n else np.zeros(0)
+    xs = wrap_longitudes(xs, grid.transform, grid.crs)
     inv = ~grid.transform
     cols_f = inv.a * xs + inv.b * ys + inv.c
     rows_f = inv.d * xs + inv.e * ys + inv.f
@@ -341,6 +347,35 @@ def _group_reads(
     return out
 
 
+def wrap_longitudes(xs: np.ndarray, transform: Any, crs: Any) -> np.ndarray:
+    """Longitudes wrapped into ``[left, left + 360)`` of a geographic, north-up grid.
+
+    A grid stored on 0–360° (or on any 360° span) holds a point at −10° in the
+    column of 350°.  Projected grids, grids without a CRS and rotated transforms
+    are returned unchanged, and so are non-finite values.
+
+    Parameters
+    ----------
+    xs : numpy.ndarray
+        Longitudes (x coordinates in the grid's CRS, degrees).
+    transform : affine.Affine
+        The grid's transform; ``transform.c`` is its west edge.
+    crs : rasterio CRS or None
+        The grid's CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if crs is None or not getattr(crs, "is_geographic", False):
+        return xs
+    if transform.b != 0 or transform.d != 0 or transform.a <= 0:
+        return xs
+    left = float(transform.c)
+    x = np.asarray(xs, dtype=np.float64)
+    return np.where(np.isfinite(x), left + np.mod(x - left, 360.0), x)
+
+
 # --------------------------------------------------------------------------- wall to wall
 
 
@@ -447,12 +482,15 @@ class _WarpedPairs:
         vrt = getattr(self._local, "vrt", None)
         if vrt is None:
             import rasterio
-            from rasterio.enums import Resampling
+            from rasterio.enums import ColorInterp, Resampling
             from rasterio.vrt import WarpedVRT
 
             env = rasterio.Env(**GDAL_OPTIONS)
             env.__enter__()
             src = rasterio.open(to_gdal_path(self.reference))
+            # an alpha band marks the map pixels the reference does not cover: without
+            # it (a reference without nodata) they would be filled with 0, a class
+            has_alpha = any(ci == ColorInterp.alpha for ci in src.colorinterp)
             vrt = WarpedVRT(
                 src,
                 crs=self.grid.crs,
@@ -460,17 +498,19 @@ class _WarpedPairs:
                 width=self.grid.width,
                 height=self.grid.height,
                 resampling=Resampling[self.resampling],
+                add_alpha=not has_alpha,
             )
             self._local.env, self._local.src, self._local.vrt = env, src, vrt
         return vrt
 
     def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[tuple[Any, Any], int]:
         try:
-            ref = self._vrt().read(self.band, window=window.to_rasterio(), masked=True)
+            vrt = self._vrt()
+            data = vrt.read(self.band, window=window.to_rasterio())
+            # the dataset mask: 0 outside the reference (alpha) or on its nodata
+            mask = vrt.read_masks(self.band, window=window.to_rasterio()) == 0
         except Exception as exc:
             raise read_failure(self.reference, exc) from None
-        mask = np.ma.getmaskarray(ref)
-        data = np.ma.getdata(ref)
         if mask.any():
             # mark pixels outside the reference (or on its nodata) with NaN
             data = data.astype(np.float64)
@@ -611,12 +651,13 @@ def _from_dict(raw: dict[tuple[Any, Any], int]) -> PairCounts:
 
 
 def pixel_area_ha(path: str) -> tuple[float, str | None]:
-    """Area of one pixel of a raster in hectares, and a note when it is approximate.
+    """Area of one pixel of a raster in hectares, and a note when pixels differ in area.
 
     Projected CRS: ``|det(transform)|`` in the CRS's linear unit (metres assumed,
-    converted by the CRS's unit factor).  Geographic CRS: the area of a pixel at
-    the raster's central latitude on the WGS 84 authalic sphere (approximate for
-    tall rasters, and said so).
+    converted by the CRS's unit factor).  Geographic CRS: pixels shrink with
+    latitude; the mean geodesic area of the grid's cells on the CRS's ellipsoid
+    (:func:`geoverify.cellarea.cell_areas_km2`) is returned, and class areas must be
+    summed row by row (:func:`class_areas_ha`), as the note says.
     """
     with open_raster(path) as ds:
         t, crs, h = ds.transform, ds.crs, ds.height
@@ -624,9 +665,106 @@ def pixel_area_ha(path: str) -> tuple[float, str | None]:
     if crs is None:
         return det / 10_000.0, "the map has no CRS: pixel units taken as metres"
     if crs.is_geographic:
-        lat = math.radians(t.f + t.e * h / 2.0)
-        r = 6_371_007.2
-        area = det * (math.pi / 180.0) ** 2 * r * r * math.cos(lat)
-        return area / 10_000.0, "geographic CRS: pixel area taken at the central latitude"
+        if t.b != 0 or t.d != 0 or h == 0:
+            lat = math.radians(t.f + t.e * h / 2.0)
+            r = 6_371_007.2
+            area = det * (math.pi / 180.0) ** 2 * r * r * math.cos(lat)
+            return area / 10_000.0, "geographic CRS: pixel area taken at the central latitude"
+        rows, _ = cell_areas_km2(t, h, crs)
+        return (
+            float(rows.mean()) * 100.0,
+            "geographic CRS: pixels differ in area; pixel_area_ha is the grid's mean geodesic "
+            "cell area and class areas are summed from each row's geodesic cell area",
+        )
     factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
     return det * factor * factor / 10_000.0, None
+
+
+def class_areas_ha(
+    location: str,
+    *,
+    band: int = 1,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> dict[int | float, float] | None:
+    """Mapped area (ha) of every value in the valid pixels of a geographic raster.
+
+    Each pixel is weighted by the geodesic area of a cell of its row
+    (:func:`geoverify.cellarea.cell_areas_km2`), streamed by windows
+    (:func:`geoverify.blocks.scan`): per window, a ``np.bincount`` of the values
+    weighted by their row's cell area.  Valid pixels are those
+    :func:`class_counts` counts (the band's nodata and NaN excluded).
+
+    Parameters
+    ----------
+    location : str
+        Path or URL of the raster.
+    band : int
+        Band to read.
+    workers, scheduler, progress
+        As for :func:`geoverify.blocks.scan`.
+
+    Returns
+    -------
+    dict or None
+        Value -> area in hectares; ``None`` when every pixel has the same area (a
+        projected grid, a grid without a CRS or a rotated one): the pixel counts
+        times :func:`pixel_area_ha` are then the areas.
+
+    Raises
+    ------
+    EvidenceError
+        A missing band, invalid pixels marked by a mask band only, latitudes beyond
+        the poles.
+    """
+    with open_raster(location) as ds:
+        if not 1 <= band <= ds.count:
+            raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=location)
+        t, crs, h = ds.transform, ds.crs, ds.height
+        dtype = np.dtype(ds.dtypes[band - 1])
+        nodata = ds.nodatavals[band - 1]
+        has_mask = any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[band - 1])
+    if crs is None or not crs.is_geographic or t.b != 0 or t.d != 0:
+        return None
+    if has_mask and nodata is None:
+        raise EvidenceError(
+            "the raster marks invalid pixels with a mask band, not a nodata value",
+            source=location,
+            hint="Set a nodata value on the band (gdal_translate -a_nodata).",
+        )
+    row_ha = cell_areas_km2(t, h, crs)[0] * 100.0
+    skip = _nodata_set(nodata, dtype)
+    small = dtype.kind in "iu" and dtype.itemsize <= 2  # one bincount bin per value
+    offset = -int(np.iinfo(dtype).min) if small and dtype.kind == "i" else 0
+
+    def per_window(arrays: list[np.ndarray], window: Window) -> dict[Any, float]:
+        a = arrays[0]
+        rows = row_ha[window.row_off : window.row_off + window.height]
+        ok = _valid(a, skip)
+        weights = np.broadcast_to(rows[:, None], a.shape)[ok]
+        if small:
+            codes = a[ok].astype(np.int32) + offset
+            sums = np.bincount(codes, weights=weights, minlength=1 << (8 * dtype.itemsize))
+            present = np.flatnonzero(np.bincount(codes, minlength=sums.size))
+            return {int(c) - offset: float(sums[c]) for c in present}
+        values, inverse = np.unique(a[ok], return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=weights, minlength=values.size)
+        return dict(zip(values.tolist(), sums.tolist(), strict=True))
+
+    def combine(x: dict[Any, float], y: dict[Any, float]) -> dict[Any, float]:
+        for key, value in y.items():
+            x[key] = x.get(key, 0.0) + value
+        return x
+
+    total = scan(
+        [location],
+        per_window,
+        combine,
+        bands=[band],
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=f"class areas of {location}",
+    )
+    return {k: float(v) for k, v in sorted((total or {}).items())}

@@ -114,6 +114,11 @@ def decide_condition(
             more = None
         if more is not None:
             sentence += f"; about {more} more reference samples would be expected to decide it"
+        else:
+            sentence += (
+                "; the number of further samples that would decide it cannot be estimated "
+                "from this sample"
+            )
     return Verdict.INCONCLUSIVE, sentence, value, ci
 
 

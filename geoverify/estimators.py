@@ -326,6 +326,7 @@ def stratified_map_classes(
     labels: Sequence[str] | None = None,
     *,
     pixel_area_ha: float = 1.0,
+    mapped_areas_ha: Any | None = None,
 ) -> Estimate:
     """Stratified estimators with the map classes as strata (Olofsson et al. 2014) [2]_.
 
@@ -338,6 +339,10 @@ def stratified_map_classes(
     labels : sequence of str, optional
     pixel_area_ha : float
         Area of one pixel in hectares, for the class areas.
+    mapped_areas_ha : array (K,), optional
+        Mapped area of each class in hectares, when pixels differ in area (a
+        geographic grid): the weights ``W_i`` are then area shares and the class
+        areas are proportions of the total mapped area (``pixel_area_ha`` unused).
 
     Notes
     -----
@@ -364,6 +369,18 @@ def stratified_map_classes(
         raise EvidenceError("the map has no valid pixel of any sampled class")
     if not pixel_area_ha > 0:
         raise EvidenceError(f"pixel area must be positive, got {pixel_area_ha}")
+    size = npix
+    if mapped_areas_ha is not None:
+        size = np.asarray(mapped_areas_ha, dtype=float)
+        if size.shape != npix.shape or np.any(size < 0) or not np.all(np.isfinite(size)):
+            raise EvidenceError(
+                f"mapped areas must be {m.shape[0]} non-negative numbers, got {size.tolist()}"
+            )
+        if np.any((size > 0) != (npix > 0)):
+            raise EvidenceError(
+                "mapped areas and pixel counts disagree on which classes are mapped",
+                hint="The areas and the pixel counts must come from the same map.",
+            )
     n_i = m.sum(axis=1).astype(float)
     for i, lab in enumerate(names):
         if npix[i] > 0 and n_i[i] < 2:
@@ -378,7 +395,7 @@ def stratified_map_classes(
                 f"map class {lab!r} has {int(n_i[i])} samples but no mapped pixel",
                 hint="The sample and the pixel counts must come from the same map.",
             )
-    w = npix / npix.sum()
+    w = size / size.sum()
     sampled = n_i > 0
     frac = np.zeros_like(m, dtype=float)
     frac[sampled] = m[sampled] / n_i[sampled, None]  # n_ij / n_i+
@@ -397,7 +414,7 @@ def stratified_map_classes(
     pa: list[float | None] = []
     pa_se: list[float | None] = []
     f1: list[float | None] = []
-    n_hat_j = (npix[:, None] * frac).sum(axis=0)  # estimated reference-class totals
+    n_hat_j = (size[:, None] * frac).sum(axis=0)  # estimated reference-class totals
     for j, lab in enumerate(names):
         uj = pj = None
         if sampled[j]:
@@ -412,11 +429,11 @@ def stratified_map_classes(
             pj = float(p[j, j] / area_p[j])
             # eq. 7: variance of producer's accuracy
             others = sum(
-                npix[i] ** 2 * frac[i, j] * (1 - frac[i, j]) / denom[i]
+                size[i] ** 2 * frac[i, j] * (1 - frac[i, j]) / denom[i]
                 for i in range(len(names))
                 if i != j and sampled[i]
             )
-            own = npix[j] ** 2 * (1 - pj) ** 2 * u[j] * (1 - u[j]) / denom[j] if sampled[j] else 0
+            own = size[j] ** 2 * (1 - pj) ** 2 * u[j] * (1 - u[j]) / denom[j] if sampled[j] else 0
             pa.append(pj)
             pa_se.append(float(math.sqrt((own + pj**2 * others) / n_hat_j[j] ** 2)))
         else:
@@ -424,7 +441,7 @@ def stratified_map_classes(
             pa_se.append(None)
             undefined[f"producers_accuracy.{lab}"] = "class absent from the reference sample"
         f1.append(_f1(uj, pj))
-    total_ha = float(npix.sum() * pixel_area_ha)
+    total_ha = float(size.sum() if mapped_areas_ha is not None else npix.sum() * pixel_area_ha)
     q, a = disagreement(p)
     return Estimate(
         design="stratified",
@@ -469,6 +486,7 @@ def stratified_general(
     *,
     pixel_area_ha: float = 1.0,
     fpc: bool = True,
+    stratum_areas_ha: Mapping[Any, float] | None = None,
 ) -> Estimate:
     """Stratified estimators when the strata are not the map classes (Stehman 2014) [3]_.
 
@@ -489,13 +507,18 @@ def stratified_general(
         Area of one pixel in hectares.
     fpc : bool
         Apply the finite population correction ``1 - n_h/N_h`` (Stehman 2014 does).
+    stratum_areas_ha : mapping, optional
+        Stratum -> area in hectares, when pixels differ in area (a geographic grid):
+        the strata are then weighted by area, ``N_h`` serving only the finite
+        population correction, and ``pixel_area_ha`` is unused.
 
     Raises
     ------
     EvidenceError
-        Arrays of different lengths, empty sample, a stratum without a size, a
-        sampled stratum with fewer than two samples, or a stratum with area but
-        no sample.
+        Arrays of different lengths, empty sample, a stratum without a size (or
+        area), a sampled stratum with fewer than two samples, a stratum with area
+        but no sample, samples in a stratum without pixels, or more samples than
+        pixels in a stratum.
     """
     s = np.asarray(strata).astype(str)
     mp = np.asarray(map_labels).astype(str)
@@ -534,8 +557,16 @@ def stratified_general(
         ],
         axis=1,
     )
+    areas = None
+    if stratum_areas_ha is not None:
+        areas = {str(k): float(v) for k, v in stratum_areas_ha.items()}
+        bad = {h: v for h, v in areas.items() if not (math.isfinite(v) and v >= 0)}
+        if bad:
+            raise EvidenceError(f"stratum areas must be finite and non-negative, got {bad}")
+    bad_sizes = {h: v for h, v in sizes.items() if not (math.isfinite(v) and v >= 0)}
+    if bad_sizes:
+        raise EvidenceError(f"stratum sizes must be finite and non-negative, got {bad_sizes}")
     stratum_names = sorted(set(s.tolist()) | {h for h, v in sizes.items() if v > 0})
-    big_n = sum(sizes.get(h, 0.0) for h in stratum_names)
     totals = np.zeros(z.shape[1])
     covs: list[tuple[float, np.ndarray]] = []  # (N_h^2 (1-f)/n_h, S_h)
     for h in stratum_names:
@@ -544,8 +575,26 @@ def stratified_general(
                 f"stratum {h!r} has samples but no size",
                 hint="Give the stratum sizes (a strata raster is counted pixel by pixel).",
             )
+        if areas is not None and h not in areas:
+            raise EvidenceError(
+                f"stratum {h!r} has a size but no area",
+                hint="The stratum areas and sizes must come from the same strata raster.",
+            )
         sel = s == h
         n_h, size = int(sel.sum()), sizes[h]
+        if n_h > 0 and size <= 0:
+            raise EvidenceError(
+                f"stratum {h!r} has {n_h} sample(s) but no pixel: its weight would be 0 "
+                "and the samples would be used for nothing",
+                hint="The samples and the stratum sizes must come from the same strata "
+                "(check the strata raster or the strata column).",
+            )
+        if n_h > size:
+            raise EvidenceError(
+                f"stratum {h!r} has {n_h} samples but only {size:g} pixels",
+                hint="Each sample is a distinct pixel of its stratum: check the strata "
+                "raster and the sample's strata column.",
+            )
         if size > 0 and n_h < 2:
             raise EvidenceError(
                 f"stratum {h!r} has {n_h} sample(s); stratified variances need at least 2",
@@ -554,9 +603,11 @@ def stratified_general(
         if n_h == 0:
             continue
         zh = z[sel]
-        totals += size * zh.mean(axis=0)
+        weight = areas[h] if areas is not None else size
+        totals += weight * zh.mean(axis=0)
         f = (1.0 - n_h / size) if fpc and size > 0 else 1.0
-        covs.append((size**2 * max(f, 0.0) / n_h, np.cov(zh, rowvar=False, ddof=1)))
+        covs.append((weight**2 * max(f, 0.0) / n_h, np.cov(zh, rowvar=False, ddof=1)))
+    big_n = sum((areas if areas is not None else sizes).get(h, 0.0) for h in stratum_names)
     if big_n <= 0:
         raise EvidenceError("the strata have no pixels")
 
@@ -605,7 +656,7 @@ def stratified_general(
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (mi, ri), 1)
     q, a = disagreement(p)
-    total_ha = big_n * pixel_area_ha
+    total_ha = big_n if areas is not None else big_n * pixel_area_ha
     return Estimate(
         design="stratified",
         estimator="stratified estimators, strata other than the map classes (Stehman 2014)",
@@ -703,8 +754,9 @@ def additional_samples(
     interval would exclude the threshold if the estimate stayed where it is.
 
     - simple random sampling (no ``weights``): Cochran's ``n = p(1-p)/SE^2``; with
-      ``interval = "wilson"`` the size is then raised until the Wilson interval at
-      the same proportion excludes the threshold (the interval the decision uses);
+      ``interval = "wilson"`` the size is then raised to the smallest one whose Wilson
+      interval at the same proportion excludes the threshold (the interval the
+      decision uses; at ``p = 0`` or ``1`` Cochran's size is 0 and Wilson alone decides);
     - stratified (``weights`` and ``users_accuracies``): Olofsson et al. (2014) eq. 13.
       Eq. 13 assumes an optimal allocation; the sample at hand may be allocated
       otherwise, so when its standard error ``se`` is given the size needed by
@@ -728,11 +780,26 @@ def additional_samples(
         needed = cochran_sample_size(min(max(estimate, 0.0), 1.0), target)
         if interval == "wilson":
             needed = max(needed, n, 1)
+
+            def decides(size: int) -> bool:
+                lo, hi = wilson_interval(estimate * size, size)
+                return lo > threshold or hi < threshold
+
+            failing = 0  # largest size known not to decide (0: none tried)
             while needed < max_n:
-                lo, hi = wilson_interval(estimate * needed, needed)
-                if lo > threshold or hi < threshold:
+                if decides(needed):
                     break
+                failing = needed
                 needed = math.ceil(needed * 1.05) + 1
             else:
                 return None
+            # the Wilson interval narrows as n grows (at a fixed proportion): bisect
+            # between the last size that does not decide and the first that does
+            if failing:
+                while needed - failing > 1:
+                    mid = (needed + failing) // 2
+                    if decides(mid):
+                        needed = mid
+                    else:
+                        failing = mid
     return max(0, int(needed) - int(n))

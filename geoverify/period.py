@@ -287,9 +287,46 @@ class _Stamp:
         return f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}"
 
 
+#: CF calendar aliases (CF conventions, section 4.4.1)
+_CALENDAR_ALIASES = {"gregorian": "standard", "365_day": "noleap", "366_day": "all_leap"}
+
+
+def _calendar_name(raw: Any) -> str:
+    name = str(getattr(raw, "calendar", "") or "standard").lower()
+    return _CALENDAR_ALIASES.get(name, name)
+
+
 def _minutes_between(a: _Stamp, b: _Stamp) -> float:
-    delta = b.raw - a.raw
+    try:
+        delta = b.raw - a.raw
+    except TypeError:  # cftime refuses differences across calendars
+        raise EvidenceError(
+            f"time stamps in different calendars ({_calendar_name(a.raw)} and "
+            f"{_calendar_name(b.raw)}) cannot be compared",
+            hint="Deliver every file in the same CF calendar.",
+        ) from None
     return delta.total_seconds() / 60.0
+
+
+def _check_calendars(per_file: Sequence[tuple[str, list[Any]]]) -> None:
+    """Refuse files whose time coordinates are in different CF calendars.
+
+    A day of a ``noleap`` calendar is not a day of the ``standard`` one (no 29
+    February), so intervals across them are undefined; no conversion is exact in
+    general, so the files are refused, each named with its calendar.
+    """
+    calendars: dict[str, list[str]] = {}
+    for shown, values in per_file:
+        for name in sorted({_calendar_name(v) for v in values}):
+            calendars.setdefault(name, []).append(shown)
+    if len(calendars) > 1:
+        listing = "; ".join(f"{name}: {', '.join(files)}" for name, files in calendars.items())
+        raise EvidenceError(
+            f"the files use different CF calendars ({listing})",
+            source=", ".join(shown for shown, _ in per_file),
+            hint="Deliver every file in the same calendar (e.g. convert with "
+            "xarray's Dataset.convert_calendar).",
+        )
 
 
 def _stamps_from_years(years: Sequence[Any], where: str) -> list[_Stamp]:
@@ -336,9 +373,17 @@ def _collect(evidence: Evidence) -> tuple[list[_Stamp], str]:
         files.append(location)
     files.extend(evidence.locations("files"))
     if files:
-        raw = read_times(
-            files, variable=evidence.get("variable"), time_dim=evidence.get("time_dim")
-        )
+        per_file = [
+            (
+                evidence.display(f),
+                read_times(
+                    [f], variable=evidence.get("variable"), time_dim=evidence.get("time_dim")
+                ),
+            )
+            for f in files
+        ]
+        _check_calendars(per_file)
+        raw = [v for _, values in per_file for v in values]
         shown = ", ".join(evidence.display(f) for f in files)
         return [_Stamp(v) for v in raw], f"CF time coordinate of {shown}"
     rasters = evidence.locations("rasters")

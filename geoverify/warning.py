@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import EvidenceError
-from .estimators import wilson_interval
+from .estimators import additional_samples, wilson_interval
 from .measurement import Measurement
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from .submission import Evidence
 
 __all__ = ["match_warnings", "measure_warning", "median_ci", "wilson_interval"]
-
-_Z = 1.959963984540054
 
 
 def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
@@ -201,9 +199,11 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
 
 
 def _more_warnings(p: float, n: int, threshold: float) -> int | None:
-    """Additional warnings for the Wald half-width to fall short of |p − threshold| (Cochran)."""
-    gap = abs(p - threshold)
-    if gap == 0 or p in (0.0, 1.0):
-        return None
-    needed = math.ceil(_Z * _Z * p * (1 - p) / gap**2)
-    return max(0, needed - n)
+    """Additional warnings for the Wilson interval at ``p`` to exclude ``threshold``.
+
+    Cochran's size raised until the Wilson interval (the one reported) excludes the
+    threshold (:func:`geoverify.estimators.additional_samples`); with every warning
+    verified (``p = 1``) the Wilson interval still narrows with ``n``, so a size exists.
+    ``None`` when ``p`` equals the threshold.
+    """
+    return additional_samples(p, threshold, n, interval="wilson")
