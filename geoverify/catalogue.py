@@ -161,6 +161,12 @@ class Indicator:
         return self.id.split(".", 1)[0]
 
     @property
+    def quote_display(self) -> str:
+        """The quote as a reader sees it: the seed's TeX leftovers (``$\\geq 90\\%$``,
+        ``10^{15}``) rendered as text (``≥ 90%``, ``10¹⁵``).  ``quote`` stays verbatim."""
+        return display_text(self.quote)
+
+    @property
     def op(self) -> str:
         return self.condition.op
 
@@ -189,6 +195,7 @@ class Indicator:
             "title_zh": self.title_zh,
             "section": self.section,
             "quote": self.quote,
+            "quote_display": self.quote_display,
             "check": self.check,
             "op": self.op,
             "threshold": self.threshold,
@@ -214,6 +221,18 @@ def _condition_dict(condition: Condition) -> dict[str, Any]:
         if v not in (None, {}, "")
     }
     return out
+
+
+_TEX = {r"\geq": "≥", r"\leq": "≤", r"\times": "×", r"\%": "%", "$": ""}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def display_text(text: str) -> str:
+    """Render the TeX fragments of the call's text (``$\\geq 90\\%$`` → ``≥ 90%``)."""
+    for tex, plain in _TEX.items():
+        text = text.replace(tex, plain)
+    text = re.sub(r"\^\{?(-?\d+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    return re.sub(r" {2,}", " ", text).strip()
 
 
 def _describe_item(c: ItemCondition) -> str:

@@ -1,6 +1,6 @@
 """Which countries the data cover: rasters (screened), polygons, points or listed codes.
 
-Rules (shown in every measurement's ``details["rule"]``):
+Rules (shown in every measurement's ``details["counting_rule"]``):
 
 - **Raster.** The valid-data mask is read at reduced resolution — at most
   :data:`SCREEN_EDGE` cells along each axis, through the file's overviews when
@@ -298,7 +298,7 @@ def measure_countries(
         "boundaries": evidence.display(boundaries_location)
         if boundaries_location
         else "bundled (countryinfo 1:110m + Natural Earth patches; geoverify/data/README.md)",
-        "rule": (
+        "counting_rule": (
             f"raster: a country counts with >= max({MIN_CELLS}, {MIN_SHARE:g} x valid) valid "
             f"screened cells (grid of at most {SCREEN_EDGE} cells a side, cell centre in "
             f"country); polygons: overlap >= max({MIN_OVERLAP_KM2:g} km2, {MIN_SHARE:g} x area); "

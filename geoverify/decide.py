@@ -164,7 +164,9 @@ def decide(indicator: Any, measurement: Measurement) -> Result:
     verdict, sentence, value, ci = decide_condition(indicator.condition, measurement)
     message = sentence if not measurement.message else f"{sentence}. {measurement.message}"
     details = dict(measurement.details)
-    details.setdefault("rule", indicator.rule())
+    if "rule" in details:  # how the check measured; "rule" is the decision rule
+        details["measurement_rule"] = details.pop("rule")
+    details["rule"] = indicator.rule()
     details.setdefault("operator", OPERATORS[indicator.op])
     if measurement.se is not None:
         details.setdefault("se", _converted_se(measurement, indicator.unit))

@@ -125,7 +125,7 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
         if ind:
             lines += [
                 f"**{ind.title}** — {ind.title_zh}  ",
-                f"Call ({ind.section}): 「{ind.quote}」  ",
+                f"Call ({ind.section}): 「{ind.quote_display}」  ",
                 f"Reading of 「{ind.wording}」: {ind.reading}  ",
             ]
         lines += [
@@ -205,7 +205,7 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
         if ind:
             parts.append(
                 f"<p><b>{esc(ind.title)}</b> — {esc(ind.title_zh)}</p>"
-                f"<p class='quote'>{esc(ind.section)}: 「{esc(ind.quote)}」</p>"
+                f"<p class='quote'>{esc(ind.section)}: 「{esc(ind.quote_display)}」</p>"
                 f"<p>Reading of 「{esc(ind.wording)}」: {esc(ind.reading)}</p>"
             )
         parts.append(
@@ -297,6 +297,13 @@ def write_reports(
                 hint="Choose another --out folder.",
             )
     for fmt, path in zip(formats, paths, strict=True):
-        write_atomic(path, renderers[fmt]())
+        try:
+            write_atomic(path, renderers[fmt]())
+        except OSError as exc:
+            raise GeoverifyError(
+                f"cannot write the report ({exc.strerror or type(exc).__name__})",
+                source=str(path),
+                hint="Choose a writable folder with --out DIR.",
+            ) from None
         written.append(path)
     return written

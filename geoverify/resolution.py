@@ -116,22 +116,29 @@ def _projected(crs: Any, cx: float, cy: float, step_x: float, step_y: float) -> 
         east = to_lonlat.transform(cx + step_x / 2, cy)
         south = to_lonlat.transform(cx, cy - step_y / 2)
         north = to_lonlat.transform(cx, cy + step_y / 2)
-        ground_x = geod.inv(*west, *east)[2]
-        ground_y = geod.inv(*south, *north)[2]
+        az_x, _, along_x = geod.inv(*west, *east)
+        az_y, _, along_y = geod.inv(*south, *north)
     except Exception:  # a CRS PROJ cannot invert: keep the grid spacing
         return {**out, "x_m": x_m, "y_m": y_m}
-    if not (math.isfinite(ground_x) and math.isfinite(ground_y)) or min(ground_x, ground_y) <= 0:
+    if not (math.isfinite(along_x) and math.isfinite(along_y)) or min(along_x, along_y) <= 0:
         return {**out, "x_m": x_m, "y_m": y_m}
+    # On the ground one pixel is a parallelogram with sides along_x, along_y at an angle;
+    # the spacing between successive grid lines is its area over the other side.
+    sine = abs(math.sin(math.radians(az_y - az_x)))
+    ground_x, ground_y = along_x * sine, along_y * sine
     kx, ky = x_m / ground_x, y_m / ground_y
     out["latitude"] = lat
     out["scale_factor"] = [kx, ky]
     if max(abs(kx - 1), abs(ky - 1)) > _SCALE_TOLERANCE:
         out["method"] = (
-            f"geodesic ground size of one pixel step at the data's centre (lat {lat:.4f}°): "
+            f"geodesic ground spacing of the grid lines at the data's centre (lat {lat:.4f}°): "
             f"the projection's scale factor ({kx:.4f}, {ky:.4f}) departs from 1 by more than "
             f"{_SCALE_TOLERANCE:.0%}"
         )
         out["grid_m"] = [x_m, y_m]
+        if abs(sine - 1) > 1e-6:
+            out["shear_deg"] = 90.0 - math.degrees(math.asin(min(1.0, sine)))
+            out["ground_step_m"] = [along_x, along_y]
         x_m, y_m = ground_x, ground_y
     return {**out, "x_m": x_m, "y_m": y_m}
 

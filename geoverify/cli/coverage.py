@@ -87,7 +87,7 @@ def _coverage(
         out["n_countries"] = countries.value
         out["outside_region"] = countries.details["outside_region"]
         out["screen"] = countries.details.get("screen")
-        out["rule"] = countries.details["rule"]
+        out["rule"] = countries.details["counting_rule"]
     except GeoverifyError as exc:
         if "cube" not in kinds:
             raise

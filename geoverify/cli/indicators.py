@@ -39,4 +39,4 @@ def indicators(direction: str | None, catalogue: Path | None, fmt: str) -> None:
             d = cat.directions[current]
             click.echo(click.style(f"\n{current} — {d.title} · {d.title_zh}", bold=True))
         click.echo(f"  {ind.id:<{width}}  {ind.check:<11}  {ind.rule()}")
-        click.echo(f"  {'':<{width}}  {'':<11}  「{ind.quote}」")
+        click.echo(f"  {'':<{width}}  {'':<11}  「{ind.quote_display}」")

@@ -73,6 +73,8 @@ def main(ctx: click.Context, debug: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not debug:  # GDAL's warnings (CRS definitions, TIFF tags) are noise for users
+        logging.getLogger("rasterio").setLevel(logging.ERROR)
 
 
 def _register() -> None:

@@ -9,6 +9,7 @@ import click
 
 from ..catalogue import load_catalogue
 from ..checks import Context
+from ..errors import GeoverifyError
 from ..measurement import Result
 from ..report import FORMATS, build_report, write_reports
 from ..submission import load_submission
@@ -82,6 +83,7 @@ def verify(
                 param_hint="--indicator",
             )
     out_dir = out if out is not None else sub.base / "report"
+    _writable(out_dir)
     context = Context(
         workers=workers or Context().workers,
         scheduler=scheduler,
@@ -121,6 +123,22 @@ def _all_files(sub: object) -> list[tuple[str, str]]:
     for evidence in getattr(sub, "evidence", {}).values():
         files.extend(evidence.files())
     return files
+
+
+def _writable(folder: Path) -> None:
+    """Fail before the run, in one line, when the report folder cannot be written."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".geoverify-probe-"):
+            pass
+    except OSError as exc:
+        raise GeoverifyError(
+            f"cannot write the reports here ({exc.strerror or type(exc).__name__})",
+            source=str(folder),
+            hint="Choose a writable folder with --out DIR.",
+        ) from None
 
 
 def _relative_figures(results: list[Result], out_dir: Path) -> None:
