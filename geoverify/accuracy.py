@@ -13,8 +13,11 @@ estimated with the estimator of the declared sampling design:
 - ``design = "stratified"`` with ``strata`` (a raster) or ``strata_field`` (a
   column of the reference file): Stehman (2014).
 
-A reference raster is a census of the map (every pixel pair counted), so its
-overall accuracy is exact (no interval).
+A reference raster is a census of the map (every pixel pair counted), so every
+accuracy is exact (:func:`geoverify.estimators.census`): overall, user's and
+producer's accuracies carry a standard error of ``0`` (``None`` only where the
+accuracy itself is undefined), ``overall_accuracy_ci`` is the degenerate
+``[OA, OA]`` and the measurement has no confidence interval.
 
 Evidence keys (``[evidence.DIRECTION.NAME]``): ``map``, ``reference``, ``field``,
 ``design``, ``strata``, ``strata_field``, ``legend`` (table code -> label),
@@ -390,7 +393,8 @@ def _stehman(
             raise EvidenceError(
                 f"no column {strata_field!r} (columns: {list(frame.columns)})",
                 source=ref_path,
-                hint="Set strata_field to the column holding each sample's stratum.",
+                hint="Name the column holding each sample's stratum with --strata-field "
+                "(or `strata_field = ` in the submission).",
             )
         raw = frame[strata_field].to_numpy()
         s_valid = ~_isnull(raw)
@@ -465,14 +469,8 @@ def _wall_to_wall(
     for i, a in enumerate(mlab):
         for j, b in enumerate(rlab):
             m[index[a], index[b]] += pc.counts[i, j]
-    e = est.simple_random(m, labels)
-    report = e.to_dict()
-    oa = e.overall_accuracy
+    report = est.census(m, labels).to_dict()  # exact: every SE 0, OA interval [OA, OA]
     report.update(
-        design="census",
-        estimator="wall-to-wall census: every valid pixel pair counted (exact, no sampling error)",
-        overall_accuracy_se=0.0,
-        overall_accuracy_ci=[oa, oa],
         reference_kind="raster",
         pixels_excluded_nodata=pc.excluded,
         resampling=pc.resampling,
@@ -503,7 +501,8 @@ def _check_label_kinds(map_labels: np.ndarray, ref_labels: np.ndarray, source: s
             f"map codes ({', '.join(sorted(set(map_labels))[:5])}...) and reference names "
             f"({', '.join(sorted(set(ref_labels))[:5])}...) share no class",
             source=source,
-            hint='Give a legend mapping map codes to reference names, e.g. legend = {3 = "maize"}.',
+            hint="Give a legend mapping map codes to reference names: --legend 3=maize "
+            '(or legend = {3 = "maize"} in the submission).',
         )
 
 
@@ -514,7 +513,8 @@ def _field(frame: Any, field: str | None, source: str) -> str:
             raise EvidenceError(
                 f"no column {field!r} in the reference samples (columns: {cols})",
                 source=source,
-                hint="Set field to the column holding the reference class.",
+                hint="Name the column holding the reference class with --field "
+                "(or `field = ` in the submission).",
             )
         return field
     for name in DEFAULT_FIELDS:
@@ -523,7 +523,8 @@ def _field(frame: Any, field: str | None, source: str) -> str:
     raise EvidenceError(
         f"no reference class column among {cols}",
         source=source,
-        hint=f"Name the column with `field = ...` (or call it one of {', '.join(DEFAULT_FIELDS)}).",
+        hint="Name the column with --field (or `field = ` in the submission), or call it one "
+        f"of {', '.join(DEFAULT_FIELDS)}.",
     )
 
 

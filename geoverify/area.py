@@ -188,7 +188,7 @@ def raster_area(
         Without CRS, for a rotated geographic grid, or for a missing band.
     """
     from .blocks import scan
-    from .sources import open_raster
+    from .sources import crs_fix_hint, open_raster
 
     with open_raster(location) as ds:
         if band < 1 or band > ds.count:
@@ -199,11 +199,22 @@ def raster_area(
             )
         crs, transform, nodata = ds.crs, ds.transform, ds.nodatavals[band - 1]
         width, height = ds.width, ds.height
+        driver = ds.driver
+    if driver == "netCDF" and transform.is_identity:
+        raise EvidenceError(
+            "GDAL finds no geotransform for this NetCDF variable, so its area is unknown",
+            source=location,
+            hint="Give the x/y (or lon/lat) coordinate variables their CF attributes "
+            "(standard_name, units), or convert with `gdal_translate -a_ullr … -a_srs EPSG:… "
+            "in.nc out.tif`.",
+        )
     if crs is None:
         raise EvidenceError(
             "the raster has no CRS, so its area is unknown",
             source=location,
-            hint="Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`).",
+            hint="Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`)."
+            if driver != "netCDF"
+            else crs_fix_hint(location, driver),
         )
     if crs.is_geographic:
         if transform.b or transform.d:
@@ -322,7 +333,8 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
     ----------
     evidence : Evidence
         ``raster`` (one file) or ``rasters`` (several, areas summed; overlaps
-        between rasters are not removed), with optional ``band``; or ``vector``
+        between rasters are not removed), with optional ``band`` and ``variable``
+        (the variable of a NetCDF/HDF5 file holding several); or ``vector``
         (polygons, dissolved).
     params : mapping
         ``measure``: ``"valid_area"`` (the default and only measure).
@@ -362,18 +374,23 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
             details=shape_details,
             message=f"{km2:,.2f} km² of polygons (geodesic, overlaps dissolved)",
         )
+    from .sources import raster_source
+
     locations = _raster_locations(evidence)
     band = int(evidence.get("band", 1))
+    variable = evidence.get("variable")
     parts = []
     for location in locations:
         part = raster_area(
-            location,
+            raster_source(location, variable),
             band=band,
             workers=context.workers,
             scheduler=context.scheduler,
             progress=context.progress,
         )
         part["source"] = evidence.display(location)
+        if variable is not None:
+            part["variable"] = variable
         parts.append(part)
     total = math.fsum(p["area_km2"] for p in parts)
     if sum(p["valid_pixels"] for p in parts) == 0:

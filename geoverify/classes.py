@@ -3,7 +3,9 @@
 The count is of distinct class values that occur in valid pixels (nodata
 excluded).  With a legend (the submission's ``legend`` table, code → name, or
 the raster's own category names), the count is of classes that are both
-present and declared; present but undeclared values are reported.
+present and declared; present but undeclared values are reported.  In a file
+holding several variables (NetCDF, HDF5), the evidence key ``variable`` names
+the one counted.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from .blocks import scan
 from .errors import EvidenceError
 from .measurement import Measurement
-from .sources import open_raster
+from .sources import open_raster, raster_source
 
 if TYPE_CHECKING:
     from .checks import Context
@@ -44,7 +46,7 @@ def class_counts(
     Parameters
     ----------
     location : str
-        Path or URL of the raster.
+        Path or URL of the raster, or a GDAL subdataset name (``NETCDF:"path":var``).
     band : int
         Band to read.
     nodata : float, optional
@@ -133,8 +135,9 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
     """Number of distinct classes present in the raster (and declared in its legend)."""
     location = evidence.location("raster")
     assert location is not None
+    variable = evidence.get("variable")
     counts = class_counts(
-        location,
+        raster_source(location, variable),
         band=int(evidence.get("band", 1)),
         nodata=evidence.get("nodata"),
         workers=context.workers,
@@ -151,6 +154,7 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
     present = {str(int(k)) if float(k).is_integer() else str(k): n for k, n in counts.items()}
     details: dict[str, Any] = {
         "file": evidence.display(location),
+        **({"variable": variable} if variable is not None else {}),
         "pixels_per_class": present,
         "valid_pixels": sum(present.values()),
     }

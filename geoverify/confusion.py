@@ -587,7 +587,7 @@ def pair_counts(
             f"{g_map.height}, {g_map.crs}, pixel {abs(g_map.transform.a):g})",
             source=reference_path,
             hint="Deliver the reference on the map grid, or ask for resampling "
-            "(resample = 'nearest' or 'mode').",
+            "(--resample nearest|mode, or resample = 'nearest' in the submission).",
         )
     common: dict[str, Any] = dict(
         workers=workers, scheduler=scheduler, progress=progress, label="confusion"

@@ -1,6 +1,6 @@
 """Thematic-accuracy estimators on a confusion matrix (rows = map, columns = reference).
 
-Pure statistics, no I/O.  Three sampling designs are covered:
+Pure statistics, no I/O.  Three sampling designs and the census are covered:
 
 - simple random sampling (:func:`simple_random`): overall, user's and producer's
   accuracy with binomial standard errors, F1 per class, Cohen's kappa (reported
@@ -10,7 +10,12 @@ Pure statistics, no I/O.  Three sampling designs are covered:
   area proportions, overall, user's and producer's accuracy and class areas,
   each with its standard error and 95% confidence interval;
 - stratified random sampling whose strata are *not* the map classes
-  (:func:`stratified_general`): the estimators of Stehman (2014).
+  (:func:`stratified_general`): the estimators of Stehman (2014);
+- a wall-to-wall census (:func:`census`: every pixel pair of the map and a
+  reference raster counted): every figure is the population value itself, so
+  every standard error is ``0`` (overall, user's and producer's accuracy alike;
+  ``None`` only where the accuracy itself is undefined) and the 95% interval of
+  OA collapses onto the value (``[OA, OA]``): there is no sampling error.
 
 And sample-size planning: :func:`cochran_sample_size` (simple random),
 :func:`olofsson_sample_size` (Olofsson et al. 2014, eq. 13) and
@@ -57,6 +62,7 @@ __all__ = [
     "Z95",
     "Estimate",
     "additional_samples",
+    "census",
     "check_matrix",
     "cochran_sample_size",
     "disagreement",
@@ -302,6 +308,57 @@ def simple_random(matrix: Any, labels: Sequence[str] | None = None) -> Estimate:
         users_accuracy_se=ua_se,
         producers_accuracy=pa,
         producers_accuracy_se=pa_se,
+        f1=f1,
+        kappa=kappa(m),
+        quantity_disagreement=q,
+        allocation_disagreement=a,
+        proportions=m / n,
+        undefined=undefined,
+    )
+
+
+def census(matrix: Any, labels: Sequence[str] | None = None) -> Estimate:
+    """Exact accuracies of a wall-to-wall census (every valid pixel pair counted).
+
+    The matrix is the population, not a sample: OA = trace / N, UA_i = n_ii / n_i+
+    and PA_j = n_jj / n_+j are exact, so every standard error is ``0`` and the OA
+    "interval" is the degenerate ``(OA, OA)``.  A per-class SE is ``None`` only
+    where the accuracy itself is undefined (a class absent from the map or from the
+    reference, named in ``undefined``).
+    """
+    m, names = check_matrix(matrix, labels)
+    n = int(m.sum())
+    diag = np.diag(m).astype(float)
+    rows, cols = m.sum(axis=1), m.sum(axis=0)
+    oa = float(diag.sum() / n)
+    undefined: dict[str, str] = {}
+    ua: list[float | None] = []
+    pa: list[float | None] = []
+    f1: list[float | None] = []
+    for i, lab in enumerate(names):
+        u = float(diag[i] / rows[i]) if rows[i] > 0 else None
+        p_ = float(diag[i] / cols[i]) if cols[i] > 0 else None
+        if u is None:
+            undefined[f"users_accuracy.{lab}"] = "class absent from the map"
+        if p_ is None:
+            undefined[f"producers_accuracy.{lab}"] = "class absent from the reference"
+        ua.append(u)
+        pa.append(p_)
+        f1.append(_f1(u, p_))
+    q, a = disagreement(m)
+    return Estimate(
+        design="census",
+        estimator="wall-to-wall census: every valid pixel pair counted (exact, no sampling error)",
+        labels=names,
+        n=n,
+        matrix=m,
+        overall_accuracy=oa,
+        overall_accuracy_se=0.0,
+        overall_accuracy_ci=(oa, oa),
+        users_accuracy=ua,
+        users_accuracy_se=[None if u is None else 0.0 for u in ua],
+        producers_accuracy=pa,
+        producers_accuracy_se=[None if p_ is None else 0.0 for p_ in pa],
         f1=f1,
         kappa=kappa(m),
         quantity_disagreement=q,

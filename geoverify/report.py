@@ -3,6 +3,15 @@
 Reports only render; they compute nothing but the summary counts.  Files are
 written atomically (a temporary file in the same folder, flushed, then
 renamed), so a reader never sees half a report, and never over an input.
+
+``report.md`` and ``report.html`` show the same content: the tables of both —
+the summary (with a short reason for every result that is not a pass), the
+confusion matrix, the per-class user's and producer's accuracies (with their
+standard errors), the listed items and the ``also`` conditions — are built once
+as :class:`Table` (headers and rows of plain text) by :func:`summary_table` and
+:func:`detail_tables`, then rendered as Markdown or as escaped HTML.  The HTML
+report also keeps the raw ``details`` JSON, collapsed, at the end of each
+section.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +36,13 @@ from .units import format_quantity
 
 __all__ = [
     "FORMATS",
+    "Table",
     "build_report",
+    "detail_tables",
     "render_html",
     "render_markdown",
+    "summary_reason",
+    "summary_table",
     "write_atomic",
     "write_reports",
 ]
@@ -89,8 +103,239 @@ def _note(result: dict[str, Any], path: str) -> str:
     return "no checksum"
 
 
+#: Longest summary reason (characters) before it is cut with "…".
+REASON_CHARS = 120
+#: Most items listed in an item table (the raw JSON keeps them all).
+MAX_ITEMS = 200
+
+
+@dataclass
+class Table:
+    """A table as plain text, rendered alike in Markdown and in HTML.
+
+    ``link`` names the column holding indicator ids (rendered as links to their
+    section) and ``verdict`` the column holding verdicts (rendered with their
+    icon or colour); ``None`` for neither.
+    """
+
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]
+    link: int | None = None
+    verdict: int | None = None
+    notes: list[str] = field(default_factory=list)
+    kind: str = "details"  # the HTML table's class
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first ``.``/``!``/``?`` followed by a space (or ``。``), outside brackets."""
+    depth = 0
+    for k, ch in enumerate(text):
+        if ch in "([{（":
+            depth += 1
+        elif ch in ")]}）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch == "。":
+            return text[: k + 1]
+        elif depth == 0 and ch in ".!?" and (k + 1 == len(text) or text[k + 1] == " "):
+            word = text[:k].rsplit(" ", 1)[-1].lower()
+            if word not in _ABBREVIATIONS:
+                return text[: k + 1] if ch != "." else text[:k]
+    return text
+
+
+_ABBREVIATIONS = {"e.g", "i.e", "cf", "etc", "approx", "vs", "no", "al"}
+
+
+def summary_reason(result: dict[str, Any]) -> str:
+    """The first sentence of a non-pass result's message, cut at :data:`REASON_CHARS`."""
+    if result["verdict"] == "pass":
+        return ""
+    message = " ".join(str(result.get("message") or "").split())
+    first = _first_sentence(message).strip()
+    if " meets the rule" in first:  # the value meets it, another condition does not
+        rest = message[len(first) :]
+        cut = rest.find(" but ")
+        if cut >= 0:
+            first += "; " + _first_sentence(rest[cut + 1 :]).strip()
+    if len(first) > REASON_CHARS:
+        first = first[: REASON_CHARS - 1].rstrip() + "…"
+    return first
+
+
+def summary_table(report: dict[str, Any], catalogue: Catalogue) -> Table:
+    """One row per result: indicator, what, rule, value [95% CI], verdict, reason."""
+    rows = []
+    for r in report["results"]:
+        ind = catalogue.indicators.get(r["indicator"])
+        rows.append(
+            [
+                r["indicator"],
+                ind.title if ind else "",
+                str(r["details"].get("rule", "")),
+                _value(r),
+                r["verdict"],
+                summary_reason(r),
+            ]
+        )
+    return Table(
+        caption="",
+        headers=["indicator", "what", "rule", "value [95% CI]", "verdict", "reason"],
+        rows=rows,
+        link=0,
+        verdict=4,
+        kind="summary",
+    )
+
+
+def _pct(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{100 * float(value):.1f}"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _item_state(item: dict[str, Any]) -> str:
+    if item.get("verdict"):
+        return str(item["verdict"])
+    if "counted" in item:
+        return "yes" if item["counted"] else "no"
+    if isinstance(item.get("value"), int | float):
+        return f"{float(item['value']):.2f}"
+    return "—"
+
+
+def _item_note(item: dict[str, Any]) -> str:
+    note = str(item.get("reason") or item.get("message") or item.get("proof") or "")
+    conditions = [str(c) for c in item.get("conditions") or [] if isinstance(c, str)]
+    if conditions:
+        note = (note + " — " if note else "") + "; ".join(conditions)
+    return note
+
+
+def detail_tables(details: dict[str, Any]) -> list[Table]:
+    """The tables of one result's ``details``, shared by the Markdown and HTML reports.
+
+    Confusion matrix (rows = map, columns = reference), per-class user's and
+    producer's accuracy (%, with standard errors where given), the listed items
+    (title, counted or verdict, proof or reason) and the ``also`` conditions.
+    """
+    tables: list[Table] = []
+    matrix, labels = details.get("confusion_matrix"), details.get("labels")
+    if matrix and labels:
+        names = [str(lab) for lab in labels]
+        tables.append(
+            Table(
+                caption="Confusion matrix (rows = map, columns = reference):",
+                headers=["map \\ reference", *names],
+                rows=[
+                    [lab, *(_cell(v) for v in row)] for lab, row in zip(names, matrix, strict=False)
+                ],
+            )
+        )
+    ua, pa = details.get("users_accuracy"), details.get("producers_accuracy")
+    if labels and (isinstance(ua, dict) or isinstance(pa, dict)):
+        ua, pa = ua or {}, pa or {}
+        ua_se = details.get("users_accuracy_se") or {}
+        pa_se = details.get("producers_accuracy_se") or {}
+        rows = []
+        for lab in (str(v) for v in labels):
+            rows.append(
+                [
+                    lab,
+                    _pct(ua.get(lab)),
+                    _pct(ua_se.get(lab)) if lab in ua_se else "—",
+                    _pct(pa.get(lab)),
+                    _pct(pa_se.get(lab)) if lab in pa_se else "—",
+                ]
+            )
+        tables.append(
+            Table(
+                caption="Per-class accuracy (%, SE = standard error):",
+                headers=["class", "user's accuracy", "SE", "producer's accuracy", "SE"],
+                rows=rows,
+            )
+        )
+    items = details.get("items")
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        shown = [i for i in items[:MAX_ITEMS] if isinstance(i, dict)]
+        tables.append(
+            Table(
+                caption="Items:",
+                headers=["item", "counted / verdict", "proof / reason"],
+                rows=[[str(i.get("title", "")), _item_state(i), _item_note(i)] for i in shown],
+                notes=[f"… and {len(items) - MAX_ITEMS} more items (see the JSON report)"]
+                if len(items) > MAX_ITEMS
+                else [],
+            )
+        )
+    also = [a for a in details.get("also") or [] if isinstance(a, dict)]
+    if also:
+        tables.append(
+            Table(
+                caption="Also required:",
+                headers=["condition", "verdict"],
+                rows=[[str(a.get("condition", "")), str(a.get("verdict", ""))] for a in also],
+                verdict=1,
+            )
+        )
+    return tables
+
+
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: Table) -> list[str]:
+    out = [table.caption, ""] if table.caption else []
+    out += [
+        "| " + " | ".join(_md_escape(h) for h in table.headers) + " |",
+        "|---" * len(table.headers) + "|",
+    ]
+    for row in table.rows:
+        shown = []
+        for k, text in enumerate(row):
+            if k == table.link:
+                shown.append(f"[{text}](#{text.replace('.', '')})")
+            elif k == table.verdict and text in _ICON:
+                shown.append(f"{_ICON[text]} **{text}**")
+            else:
+                shown.append(_md_escape(text))
+        out.append("| " + " | ".join(shown) + " |")
+    out.append("")
+    for note in table.notes:
+        out += [_md_escape(note), ""]
+    return out
+
+
+def _html_table(table: Table) -> str:
+    esc = html.escape
+    parts = [f"<p>{esc(table.caption)}</p>"] if table.caption else []
+    parts.append(
+        f"<table class='{esc(table.kind)}'><tr>"
+        + "".join(f"<th>{esc(h)}</th>" for h in table.headers)
+        + "</tr>"
+    )
+    for row in table.rows:
+        cells = []
+        for k, text in enumerate(row):
+            if k == table.link:
+                cells.append(f"<td><a href='#{esc(text)}'>{esc(text)}</a></td>")
+            elif k == table.verdict and text in _ICON:
+                cells.append(f"<td class='{esc(text)}'><b>{esc(text)}</b></td>")
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</table>")
+    parts += [f"<p>{esc(note)}</p>" for note in table.notes]
+    return "".join(parts)
 
 
 def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
@@ -106,19 +351,8 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
         "",
         "**Summary:** " + " · ".join(f"{_ICON[k]} {k} {v}" for k, v in report["summary"].items()),
         "",
-        "| indicator | what | rule | value [95% CI] | verdict |",
-        "|---|---|---|---|---|",
     ]
-    for r in report["results"]:
-        ind = catalogue.indicators.get(r["indicator"])
-        title = ind.title if ind else ""
-        rule = r["details"].get("rule", "")
-        lines.append(
-            f"| [{r['indicator']}](#{r['indicator'].replace('.', '')}) | {_md_escape(title)} | "
-            f"{_md_escape(rule)} | {_md_escape(_value(r))} | {_ICON[r['verdict']]} "
-            f"**{r['verdict']}** |"
-        )
-    lines.append("")
+    lines += _md_table(summary_table(report, catalogue))
     for r in report["results"]:
         ind = catalogue.indicators.get(r["indicator"])
         lines += [f"## {r['indicator']}", ""]
@@ -134,7 +368,8 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
             f"Verdict: {_ICON[r['verdict']]} **{r['verdict']}** — {r['message']}",
             "",
         ]
-        lines += _md_details(r["details"])
+        for table in detail_tables(r["details"]):
+            lines += _md_table(table)
         if r["evidence"]:
             lines.append("Evidence:")
             lines.append("")
@@ -145,36 +380,6 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md_details(details: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    matrix, labels = details.get("confusion_matrix"), details.get("labels")
-    if matrix and labels:
-        out += [
-            "Confusion matrix (rows = map, columns = reference):",
-            "",
-            "| map \\ reference | " + " | ".join(map(str, labels)) + " |",
-            "|---" * (len(labels) + 1) + "|",
-        ]
-        out += [
-            f"| {label} | " + " | ".join(str(v) for v in row) + " |"
-            for label, row in zip(labels, matrix, strict=False)
-        ]
-        out.append("")
-    items = details.get("items")
-    if isinstance(items, list) and items and isinstance(items[0], dict):
-        out += ["| item | counted / verdict | note |", "|---|---|---|"]
-        for item in items[:200]:
-            state = item.get("verdict") or ("yes" if item.get("counted") else "no")
-            note = item.get("reason") or item.get("message") or item.get("proof") or ""
-            out.append(f"| {_md_escape(item.get('title', ''))} | {state} | {_md_escape(note)} |")
-        out.append("")
-    for agg in details.get("also", []):
-        out.append(f"- {agg['verdict']}: {agg['condition']}")
-    if details.get("also"):
-        out.append("")
-    return out
-
-
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:2rem;
 max-width:72rem;color:#222}
@@ -183,6 +388,7 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}
 .pass{color:#17692f}.fail{color:#b00020}.error{color:#b35c00}.inconclusive{color:#5a4fa0}
 .missing{color:#666}.quote{background:#fafafa;border-left:3px solid #999;padding:.3rem .8rem}
 code{font-size:.9em}section{border-top:1px solid #ddd;margin-top:1.5rem}
+table.summary td:last-child{min-width:16rem}
 """
 
 
@@ -190,14 +396,6 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
     """A self-contained HTML report (figures, relative to ``base``, embedded as data URIs)."""
     esc = html.escape
     sub = report["submission"]
-    rows = []
-    for r in report["results"]:
-        ind = catalogue.indicators.get(r["indicator"])
-        rows.append(
-            f"<tr><td><a href='#{esc(r['indicator'])}'>{esc(r['indicator'])}</a></td>"
-            f"<td>{esc(ind.title if ind else '')}</td><td>{esc(r['details'].get('rule', ''))}</td>"
-            f"<td>{esc(_value(r))}</td><td class='{r['verdict']}'><b>{r['verdict']}</b></td></tr>"
-        )
     sections = []
     for r in report["results"]:
         ind = catalogue.indicators.get(r["indicator"])
@@ -209,35 +407,40 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
                 f"<p>Reading of 「{esc(ind.wording)}」: {esc(ind.reading)}</p>"
             )
         parts.append(
-            f"<p>Rule: {esc(r['details'].get('rule', ''))}<br>Value: {esc(_value(r))}<br>"
-            f"Verdict: <b class='{r['verdict']}'>{r['verdict']}</b> — {esc(r['message'])}</p>"
+            f"<p>Rule: {esc(str(r['details'].get('rule', '')))}<br>Value: {esc(_value(r))}<br>"
+            f"Verdict: <b class='{esc(r['verdict'])}'>{esc(r['verdict'])}</b> — "
+            f"{esc(r['message'])}</p>"
         )
+        parts += [_html_table(table) for table in detail_tables(r["details"])]
         for fig in r["details"].get("figures", []):
             parts.append(_embed_png(Path(base or ".") / fig))
         if r["evidence"]:
-            parts.append("<ul>")
+            parts.append("<p>Evidence:</p><ul>")
             for e in r["evidence"]:
                 digest = f"sha256 {e['sha256']}" if e["sha256"] else _note(r, e["path"])
                 parts.append(f"<li><code>{esc(e['path'])}</code> — {esc(digest)}</li>")
             parts.append("</ul>")
         parts.append(
-            "<details><summary>details</summary><pre>"
+            "<details><summary>details (raw JSON)</summary><pre>"
             + esc(json.dumps(r["details"], indent=1, ensure_ascii=False)[:20000])
             + "</pre></details></section>"
         )
         sections.append("".join(parts))
-    summary = " · ".join(f"<span class='{k}'>{k} {v}</span>" for k, v in report["summary"].items())
+    summary = " · ".join(
+        f"<span class='{esc(k)}'>{esc(k)} {v}</span>" for k, v in report["summary"].items()
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>geoverify report — {esc(sub['project'])}</title><style>{_CSS}</style></head><body>"
+        f"<title>geoverify report — {esc(sub['project'] or sub['path'])}</title>"
+        f"<style>{_CSS}</style></head><body>"
         f"<h1>geoverify report — {esc(sub['project'] or sub['path'])}</h1>"
         f"<p>Submission <code>{esc(sub['path'])}</code> (sha256 <code>{sub['sha256']}</code>)<br>"
+        f"Directions: {esc(', '.join(sub['directions']))}<br>"
         f"Catalogue <code>{esc(report['catalogue']['path'])}</code> (sha256 "
         f"<code>{report['catalogue']['sha256']}</code>)<br>"
-        f"geoverify {report['geoverify_version']}</p>"
+        f"geoverify {esc(report['geoverify_version'])}</p>"
         f"<p><b>Summary:</b> {summary}</p>"
-        "<table><tr><th>indicator</th><th>what</th><th>rule</th><th>value [95% CI]</th>"
-        f"<th>verdict</th></tr>{''.join(rows)}</table>{''.join(sections)}</body></html>\n"
+        f"{_html_table(summary_table(report, catalogue))}{''.join(sections)}</body></html>\n"
     )
 
 

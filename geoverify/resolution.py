@@ -13,7 +13,13 @@ Rules (shown in every result):
 - the coarser axis decides (``axis = "coarser"``), and both axes are reported;
 - rotated grids: the pixel size along each grid axis (the norms of the
   transform's columns), with the rotation angle;
-- a raster without CRS has no ground size: it is an error, not a guess.
+- a raster without CRS has no ground size: it is an error, not a guess.  A
+  NetCDF variable whose CRS GDAL does not find but which the file states in its
+  attributes (a ``crs`` attribute, a CF ``grid_mapping``) is read with xarray
+  (:func:`geoverify.sources.netcdf_georeference`) and ``crs_source`` says so.
+
+In a file holding several variables (NetCDF, HDF5), the evidence key
+``variable`` (``--variable`` on the command line) names the one measured.
 
 References
 ----------
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import EvidenceError
 from .measurement import Measurement
-from .sources import open_raster, probe_pixels
+from .sources import crs_fix_hint, netcdf_georeference, open_raster, probe_pixels, raster_source
 
 if TYPE_CHECKING:
     from .checks import Context
@@ -40,8 +46,15 @@ __all__ = ["grid_resolution", "measure_resolution", "nominal_resolution"]
 _SCALE_TOLERANCE = 0.01
 
 
-def nominal_resolution(location: str) -> dict[str, Any]:
+def nominal_resolution(location: str, variable: str | None = None) -> dict[str, Any]:
     """Pixel size of the raster at ``location`` in metres, both axes, with the rule used.
+
+    Parameters
+    ----------
+    location : str
+        Path, URL or GDAL subdataset name (``NETCDF:"path":var``).
+    variable : str, optional
+        The variable of a file holding several (NetCDF, HDF5).
 
     Returns
     -------
@@ -50,33 +63,67 @@ def nominal_resolution(location: str) -> dict[str, Any]:
         ``pixel_size_m`` (the coarser axis), ``axis`` (which axis decided),
         ``crs``, ``units`` (the CRS's linear unit), ``latitude`` (where a
         geographic size was evaluated), ``method`` and, as relevant,
-        ``rotation_deg``, ``scale_factor``, ``x_range_m``/``y_range_m``.
+        ``rotation_deg``, ``scale_factor``, ``x_range_m``/``y_range_m``,
+        ``variable``, ``crs_source`` (when the CRS came from the file's
+        attributes, read with xarray).
 
     Raises
     ------
     EvidenceError
-        When the raster is not georeferenced.
+        When the raster is not georeferenced, or holds several variables and
+        none is named.
     """
-    with open_raster(location) as ds:
+    source = raster_source(location, variable)
+    with open_raster(source) as ds:
         transform, crs = ds.transform, ds.crs
         width, height = ds.width, ds.height
-        probe_pixels(ds, location)
-    return grid_resolution(transform, crs, width, height, source=location)
+        driver = ds.driver
+        probe_pixels(ds, source)
+    notes: dict[str, str] = {}
+    if driver == "netCDF" and (crs is None or transform.is_identity):
+        # GDAL misses a CRS given only as attributes, or 1-D coordinates without CF
+        # attributes (then its transform is the identity): read them with xarray.
+        found = netcdf_georeference(source)
+        if found is not None and (found["width"], found["height"]) == (width, height):
+            if crs is None and found["crs"] is not None:
+                crs = found["crs"]
+                notes["crs_source"] = found["crs_source"]
+            if transform.is_identity and found["transform"] is not None:
+                transform = found["transform"]
+                notes["transform_source"] = (
+                    "the variable's 1-D coordinates, read with xarray: GDAL found no geotransform"
+                )
+    info = grid_resolution(
+        transform, crs, width, height, source=source, no_crs_hint=crs_fix_hint(source, driver)
+    )
+    if variable is not None:
+        info["variable"] = variable
+    info.update(notes)
+    return info
 
 
 def grid_resolution(
-    transform: Any, crs: Any, width: int, height: int, *, source: str | None = None
+    transform: Any,
+    crs: Any,
+    width: int,
+    height: int,
+    *,
+    source: str | None = None,
+    no_crs_hint: str | None = None,
 ) -> dict[str, Any]:
     """Pixel size in metres of a grid given by its transform, CRS and shape (no I/O).
 
     The rules of :func:`nominal_resolution`; used as well for grids described
-    only by metadata (STAC ``proj:transform`` and ``proj:shape``).
+    only by metadata (STAC ``proj:transform`` and ``proj:shape``).  ``no_crs_hint``
+    replaces the default advice for a grid without CRS (``gdal_edit.py``, which
+    suits GeoTIFF only).
     """
     if transform.is_identity and crs is None:
         raise EvidenceError(
             "the raster is not georeferenced (identity transform, no CRS)",
             source=source,
-            hint="Deliver the raster with its geotransform and CRS (a GeoTIFF with an EPSG code).",
+            hint=no_crs_hint
+            or "Deliver the raster with its geotransform and CRS (a GeoTIFF with an EPSG code).",
         )
     step_x = math.hypot(transform.a, transform.d)
     step_y = math.hypot(transform.b, transform.e)
@@ -85,7 +132,8 @@ def grid_resolution(
         raise EvidenceError(
             f"the raster has no CRS: its pixel size is {step_x:g} × {step_y:g} in unknown units",
             source=source,
-            hint="Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`).",
+            hint=no_crs_hint
+            or "Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`).",
         )
     out: dict[str, Any] = {"crs": crs.to_string(), "grid_step": [step_x, step_y]}
     if abs(rotation) > 1e-9 or transform.b != 0:
@@ -190,8 +238,12 @@ def measure_resolution(
     """
     location = evidence.location("raster")
     assert location is not None
-    info = nominal_resolution(location)
+    variable = evidence.get("variable")
+    source = raster_source(location, variable)
+    info = nominal_resolution(source)
     info["file"] = evidence.display(location)
+    if variable is not None:
+        info["variable"] = variable
     axis = params.get("axis", "coarser")
     if axis != "coarser":
         raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
@@ -201,6 +253,10 @@ def measure_resolution(
         f"{info['axis']}, decides; {info['method']}"
     )
     tolerance = evidence.get("tolerance")
+    if "crs_source" in info:
+        message += f"; CRS from {info['crs_source']}"
+    if "transform_source" in info:
+        message += f"; grid from {info['transform_source']}"
     if tolerance is not None:
         info["declared_tolerance_m"] = tolerance
         message += f"; a tolerance of {tolerance} m is declared by the submission but not applied"
@@ -212,7 +268,7 @@ def measure_resolution(
         if disagreement:
             info["metadata_disagreement"] = disagreement
             message += f"; STAC metadata disagree with the data: {disagreement}"
-    screen = _upsampling_screen(location, evidence, context)
+    screen = _upsampling_screen(source, evidence, context)
     if screen is not None:
         info["effective_resolution"] = screen
         factor = screen.get("factor")

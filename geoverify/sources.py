@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,13 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GDAL_OPTIONS",
+    "crs_fix_hint",
     "is_remote",
+    "netcdf_georeference",
     "open_raster",
     "probe_pixels",
+    "raster_source",
     "read_table",
     "read_vector",
     "record",
     "sha256_file",
+    "split_subdataset",
     "to_gdal_path",
 ]
 
@@ -51,6 +56,15 @@ GDAL_OPTIONS: dict[str, Any] = {
 }
 
 _CHUNK = 1 << 20
+
+#: Hint for a local file that does not exist (read right in a submission and ad hoc).
+NOT_FOUND_HINT = "Check the path (in a submission, paths are relative to the submission file)."
+
+# GDAL subdataset names of one variable: NETCDF:"path":var, HDF5:"path"://var (quotes optional).
+_SUBDATASET = re.compile(
+    r'^(?P<driver>netcdf|hdf5):(?:"(?P<quoted>[^"]+)"|(?P<plain>[^"]+?)):(?P<var>[^:"]+)$',
+    re.IGNORECASE,
+)
 
 
 def is_remote(location: str | os.PathLike[str]) -> bool:
@@ -99,45 +113,369 @@ def gdal_env() -> Any:
     return rasterio.Env(**GDAL_OPTIONS)
 
 
+def split_subdataset(location: str | os.PathLike[str]) -> tuple[str, str | None]:
+    """``(file, variable)`` of a GDAL subdataset name, ``(location, None)`` for anything else.
+
+    ``NETCDF:"data/ba.nc":JD`` gives ``("data/ba.nc", "JD")`` and
+    ``HDF5:"f.h5"://group/var`` gives ``("f.h5", "group/var")``; a path that
+    exists as it is, or a URL, is never split.
+    """
+    text = os.fspath(location)
+    if is_remote(text) or Path(text).exists():
+        return text, None
+    match = _SUBDATASET.match(text)
+    if match is None:
+        return text, None
+    path = match.group("quoted") or match.group("plain")
+    return path, match.group("var").lstrip("/")
+
+
+def _variable_name(subdataset: str) -> str:
+    """The variable a GDAL subdataset name designates (``Band1``, ``group/var``)."""
+    _, variable = split_subdataset(subdataset)
+    if variable is not None:
+        return variable
+    return subdataset.rsplit(":", 1)[-1].lstrip("/")
+
+
+def _open_quietly(name: str) -> Any:
+    import rasterio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        return rasterio.open(name, "r")
+
+
+def _check_local(path: str) -> None:
+    if not is_remote(path) and not Path(path).exists():
+        raise EvidenceReadError("file not found", source=path, hint=NOT_FOUND_HINT)
+
+
+def raster_source(location: str | os.PathLike[str], variable: str | None = None) -> str:
+    """What GDAL should open for ``location`` and, in a multi-variable file, ``variable``.
+
+    Without ``variable`` the location is returned as it is (a path, a URL, or
+    already a subdataset name such as ``NETCDF:"ba.nc":JD``).  With it, the
+    file's variables are listed and the GDAL subdataset name of the one named is
+    returned (``NETCDF:"path":var``, ``HDF5:"path"://var``); local files only.
+
+    Raises
+    ------
+    EvidenceReadError
+        The file is missing or cannot be opened.
+    EvidenceError
+        The file is remote, or holds no variable of that name.
+    """
+    from rasterio.errors import RasterioIOError
+
+    text = os.fspath(location)
+    if variable is None:
+        return text
+    path, named = split_subdataset(text)
+    if named is not None and named != variable.lstrip("/"):
+        raise EvidenceError(
+            f"names variable {named!r} and variable {variable!r} is asked for",
+            source=text,
+            hint="Name the variable once: in the location or with variable/--variable.",
+        )
+    if is_remote(path):
+        raise EvidenceError(
+            "variables of a multi-variable file are read from local files only",
+            source=path,
+            hint="Download the file, or deliver the variable as a GeoTIFF/COG.",
+        )
+    _check_local(path)
+    with gdal_env():
+        try:
+            with _open_quietly(path) as container:
+                driver, subdatasets = container.driver, list(container.subdatasets)
+        except RasterioIOError as exc:
+            raise _cannot_open(path, exc) from None
+    wanted = variable.lstrip("/")
+    names = [_variable_name(s) for s in subdatasets]
+    matches = [s for s, n in zip(subdatasets, names, strict=True) if n == wanted]
+    if not matches:
+        matches = [s for s, n in zip(subdatasets, names, strict=True) if n.split("/")[-1] == wanted]
+    if len(matches) == 1 or (matches and driver != "netCDF"):
+        if driver == "netCDF":
+            return f'NETCDF:"{path}":{_variable_name(matches[0])}'
+        return matches[0]
+    if subdatasets:
+        raise EvidenceError(
+            f"has no variable {variable!r}; it holds {_listing(names)}",
+            source=path,
+            hint=f'Name one of them with variable = "{names[0]}" (or --variable {names[0]}).',
+        )
+    if driver == "netCDF":  # one variable only: GDAL lists no subdatasets
+        return f'NETCDF:"{path}":{wanted}'
+    if driver.startswith("HDF5"):
+        return f'HDF5:"{path}"://{wanted}'
+    raise EvidenceError(
+        f"is a single raster ({driver}) without named variables, so variable {variable!r} "
+        "does not apply",
+        source=path,
+        hint="Remove variable (or --variable) for this file.",
+    )
+
+
+def _listing(names: list[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} … ({len(names)} variables)"
+
+
+def _cannot_open(path: str, exc: BaseException) -> EvidenceReadError:
+    if not is_remote(path) and Path(path).is_dir():
+        return EvidenceReadError(
+            "is a directory, not a raster file",
+            source=path,
+            hint="Give the raster file itself (a GeoTIFF/COG or NetCDF), not its folder.",
+        )
+    return EvidenceReadError(
+        f"cannot be opened as a raster ({_first_line(exc)})",
+        source=path,
+        hint="Deliver a GeoTIFF/COG or NetCDF that GDAL reads; `gdalinfo` shows the cause.",
+    )
+
+
 @contextmanager
-def open_raster(location: str | os.PathLike[str]) -> Iterator[rasterio.io.DatasetReader]:
+def open_raster(
+    location: str | os.PathLike[str], variable: str | None = None
+) -> Iterator[rasterio.io.DatasetReader]:
     """Open a raster read-only, turning every failure into a clear geoverify error.
 
     Parameters
     ----------
     location : path or URL
-        Local file, or http(s) URL read with HTTP range requests.
+        Local file, http(s) URL read with HTTP range requests, or a GDAL
+        subdataset name of a local file (``NETCDF:"path":var``).
+    variable : str, optional
+        The variable to read in a file holding several (NetCDF, HDF5): see
+        :func:`raster_source`.
 
     Raises
     ------
     EvidenceReadError
         The file is missing, unreadable, or not a raster GDAL understands.
+    EvidenceError
+        The file holds several variables and none is named (the message lists
+        them), or the named variable does not exist.
     """
-    import rasterio
     from rasterio.errors import RasterioIOError
 
     text = os.fspath(location)
-    if not is_remote(text) and not Path(text).exists():
-        raise EvidenceReadError(
-            "file not found",
-            source=text,
-            hint="Check the path in the submission (paths are relative to the submission file).",
-        )
+    name = raster_source(text, variable)
+    path, named = split_subdataset(name)
+    _check_local(path)
     with gdal_env():
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-                dataset = rasterio.open(to_gdal_path(text), "r")
+            dataset = _open_quietly(to_gdal_path(name))
         except RasterioIOError as exc:
-            raise EvidenceReadError(
-                f"cannot be opened as a raster ({_first_line(exc)})",
-                source=text,
-                hint="Deliver a GeoTIFF/COG or NetCDF that GDAL reads; `gdalinfo` shows the cause.",
-            ) from None
+            if named is not None and Path(path).is_file():
+                held = _grid_variables(path)
+                problem = f"has no variable {named!r} GDAL can read as a raster"
+                if held:
+                    raise EvidenceError(
+                        f"{problem}; it holds {_listing(held)}",
+                        source=path,
+                        hint=f'Name one of them with variable = "{held[0]}" '
+                        f"(or --variable {held[0]}).",
+                    ) from None
+                raise EvidenceError(
+                    f"{problem} ({_first_line(exc)})",
+                    source=path,
+                    hint="Check the variable's name (`gdalinfo` lists the subdatasets).",
+                ) from None
+            raise _cannot_open(text, exc) from None
+        if dataset.count == 0 and dataset.subdatasets and named is None:
+            names = [_variable_name(s) for s in dataset.subdatasets]
+            dataset.close()
+            raise EvidenceError(
+                f"{text} holds {_listing(names)}: name one with "
+                f'variable = "{names[0]}" (or --variable {names[0]})'
+            )
         try:
             yield dataset
         finally:
             dataset.close()
+
+
+def crs_fix_hint(location: str, driver: str | None) -> str:
+    """How to give a raster its CRS: ``gdal_edit.py`` for GeoTIFF, conversion or CF for NetCDF."""
+    if driver != "netCDF":
+        return "Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`)."
+    path, variable = split_subdataset(location)
+    hint = (
+        "gdal_edit.py cannot edit NetCDF: convert with "
+        "`gdal_translate -a_srs EPSG:… in.nc out.tif`, or add a CF grid_mapping variable "
+        "(and the attribute grid_mapping on the data variable)"
+    )
+    mappings = _grid_mappings(path)
+    if variable and mappings:
+        hint = (
+            f"{variable} names no grid_mapping although the file defines "
+            f"{', '.join(repr(m) for m in mappings)}: add the attribute "
+            f'grid_mapping = "{mappings[0]}" to {variable}, or convert with '
+            "`gdal_translate -a_srs EPSG:… in.nc out.tif` (gdal_edit.py cannot edit NetCDF)"
+        )
+    return hint + "."
+
+
+def _open_xarray(path: str) -> Any:
+    """The NetCDF file at ``path`` with xarray (netCDF4, then scipy, then h5netcdf), or None."""
+    import xarray as xr
+
+    for engine in (None, "scipy", "h5netcdf"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return xr.open_dataset(
+                    path, engine=engine, decode_times=False, mask_and_scale=False
+                )
+        except Exception:  # each backend fails differently on foreign files
+            continue
+    return None
+
+
+def _grid_mappings(path: str) -> list[str]:
+    if is_remote(path) or not Path(path).is_file():
+        return []
+    ds = _open_xarray(path)
+    if ds is None:
+        return []
+    with ds:
+        return [str(k) for k, v in ds.variables.items() if "grid_mapping_name" in v.attrs]
+
+
+def _grid_variables(path: str) -> list[str]:
+    """Names of the variables of at least 2 dimensions of a local NetCDF file (xarray)."""
+    ds = _open_xarray(path)
+    if ds is None:
+        return []
+    with ds:
+        return [str(k) for k, v in ds.data_vars.items() if v.ndim >= 2]
+
+
+def netcdf_georeference(
+    location: str | os.PathLike[str], variable: str | None = None
+) -> dict[str, Any] | None:
+    """CRS and transform of a NetCDF variable read with xarray, for what GDAL does not find.
+
+    The CRS is looked for, in order, in the variable's ``crs`` attribute
+    (``'+init=epsg:32719'`` is read as ``EPSG:32719``), its CF ``grid_mapping``
+    variable (``crs_wkt``/``spatial_ref`` or the CF parameters), the file's
+    global ``crs`` attribute, then by rioxarray (a ``spatial_ref`` coordinate).
+    The transform comes from the regular 1-D coordinates of the last two
+    dimensions (or a 6-number ``transform`` attribute).
+
+    Returns
+    -------
+    dict or None
+        ``crs`` (``rasterio.crs.CRS`` or ``None``), ``crs_source`` (where it was
+        found), ``transform`` (``Affine`` or ``None``), ``width``, ``height`` and
+        ``variable``; ``None`` when the file is not a local NetCDF xarray opens,
+        or the variable cannot be told.
+    """
+    text = os.fspath(location)
+    path, named = split_subdataset(text)
+    variable = variable or named
+    if is_remote(path) or not Path(path).is_file():
+        return None
+    ds = _open_xarray(path)
+    if ds is None:
+        return None
+    with ds:
+        grids = [k for k, v in ds.data_vars.items() if v.ndim >= 2]
+        if variable is None:
+            if len(grids) != 1:
+                return None
+            variable = str(grids[0])
+        if variable not in ds.data_vars or ds[variable].ndim < 2:
+            return None
+        da = ds[variable]
+        found = _xarray_crs(ds, da)
+        return {
+            "crs": found[0] if found else None,
+            "crs_source": (
+                f"the file's attributes ({found[1]}), read with xarray: GDAL found no CRS"
+                if found
+                else None
+            ),
+            "transform": _xarray_transform(da),
+            "width": int(da.shape[-1]),
+            "height": int(da.shape[-2]),
+            "variable": variable,
+        }
+
+
+def _parse_crs(value: Any) -> Any:
+    from rasterio.crs import CRS
+
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    init = re.fullmatch(r"\+init=epsg:(\d+)", text, flags=re.IGNORECASE)
+    try:
+        return CRS.from_epsg(int(init.group(1))) if init else CRS.from_user_input(text)
+    except Exception:  # rasterio's CRSError and PROJ's errors
+        return None
+
+
+def _xarray_crs(ds: Any, da: Any) -> tuple[Any, str] | None:
+    from rasterio.crs import CRS
+
+    value = da.attrs.get("crs")
+    crs = _parse_crs(value)
+    if crs is not None:
+        return crs, f"attribute crs = {value!r} of {da.name!r}"
+    mapping = da.attrs.get("grid_mapping", da.encoding.get("grid_mapping"))
+    if isinstance(mapping, str) and mapping in ds.variables:
+        attrs = dict(ds[mapping].attrs)
+        for key in ("crs_wkt", "spatial_ref"):
+            crs = _parse_crs(attrs.get(key))
+            if crs is not None:
+                return crs, f"CF grid_mapping variable {mapping!r} ({key})"
+        try:
+            import pyproj
+
+            crs = CRS.from_wkt(pyproj.CRS.from_cf(attrs).to_wkt())
+            return crs, f"CF grid_mapping variable {mapping!r}"
+        except Exception:  # pyproj cannot build every CF mapping
+            pass
+    value = ds.attrs.get("crs")
+    crs = _parse_crs(value)
+    if crs is not None:
+        return crs, f"global attribute crs = {value!r}"
+    try:
+        import rioxarray  # noqa: F401  (registers .rio)
+
+        found = da.rio.crs
+    except Exception:  # rioxarray raises on odd grid mappings
+        found = None
+    if found is not None:
+        return CRS.from_user_input(found), "the spatial_ref/crs coordinate (rioxarray)"
+    return None
+
+
+def _xarray_transform(da: Any) -> Any:
+    import numpy as np
+    from affine import Affine
+
+    ydim, xdim = da.dims[-2], da.dims[-1]
+    if ydim in da.coords and xdim in da.coords:
+        y = np.asarray(da[ydim].values, dtype=float)
+        x = np.asarray(da[xdim].values, dtype=float)
+        if y.ndim == 1 and x.ndim == 1 and y.size >= 2 and x.size >= 2:
+            dy, dx = np.diff(y), np.diff(x)
+            regular = np.ptp(dy) <= 1e-4 * abs(dy[0]) and np.ptp(dx) <= 1e-4 * abs(dx[0])
+            if regular and dx[0] != 0 and dy[0] != 0:
+                sx, sy = float((x[-1] - x[0]) / (x.size - 1)), float((y[-1] - y[0]) / (y.size - 1))
+                return Affine(sx, 0.0, float(x[0]) - sx / 2, 0.0, sy, float(y[0]) - sy / 2)
+    values = da.attrs.get("transform")
+    if values is not None and len(values) >= 6:
+        t = Affine(*(float(v) for v in list(values)[:6]))
+        if not t.is_identity:
+            return t
+    return None
 
 
 def read_failure(location: str, exc: BaseException) -> EvidenceReadError:
@@ -182,12 +520,7 @@ def read_vector(location: str | os.PathLike[str], **kwargs: Any) -> gpd.GeoDataF
     import pandas as pd
 
     text = os.fspath(location)
-    if not is_remote(text) and not Path(text).exists():
-        raise EvidenceReadError(
-            "file not found",
-            source=text,
-            hint="Check the path in the submission (paths are relative to the submission file).",
-        )
+    _check_local(text)
     suffix = Path(text).suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):
@@ -262,9 +595,7 @@ def read_table(location: str, *, display: str | None = None) -> pd.DataFrame:
     except EvidenceError:
         raise
     except FileNotFoundError:
-        raise EvidenceReadError(
-            "file not found", source=shown, hint="Check the path in the submission."
-        ) from None
+        raise EvidenceReadError("file not found", source=shown, hint=NOT_FOUND_HINT) from None
     except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
         raise EvidenceReadError(
             f"cannot read the table ({type(exc).__name__}: {exc})",

@@ -79,8 +79,20 @@ _COMMON: dict[str, type | tuple[type, ...]] = {"note": str, "items": list, "stac
 
 #: Evidence keys accepted per check kind, with their TOML types.
 EVIDENCE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "resolution": {"raster": str, "rasters": list, "band": int, "tolerance": (int, float)},
-    "classes": {"raster": str, "band": int, "legend": dict, "nodata": (int, float)},
+    "resolution": {
+        "raster": str,
+        "rasters": list,
+        "variable": str,
+        "band": int,
+        "tolerance": (int, float),
+    },
+    "classes": {
+        "raster": str,
+        "variable": str,
+        "band": int,
+        "legend": dict,
+        "nodata": (int, float),
+    },
     "accuracy": {
         "map": str,
         "reference": str,
@@ -94,7 +106,7 @@ EVIDENCE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "reference_band": int,
         "polygons": str,
     },
-    "area": {"raster": str, "rasters": list, "vector": str, "band": int},
+    "area": {"raster": str, "rasters": list, "variable": str, "vector": str, "band": int},
     "countries": {
         "raster": str,
         "vector": str,

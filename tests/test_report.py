@@ -232,7 +232,7 @@ def _sections(md: str) -> dict[str, str]:
 
 def test_markdown_summary_table_comes_first(run):
     md = run["md"]
-    table = md.index("| indicator | what | rule | value [95% CI] | verdict |")
+    table = md.index("| indicator | what | rule | value [95% CI] | verdict | reason |")
     assert table < md.index("\n## ")
     head = md[: md.index("\n## ")]
     for result in run["report"]["results"]:
@@ -240,7 +240,7 @@ def test_markdown_summary_table_comes_first(run):
     assert "Summary:" in head
     rows = [line for line in head.splitlines() if line.startswith("| [")]
     assert len(rows) == len(run["report"]["results"])
-    assert all(len(cells(row)) == 5 for row in rows)
+    assert all(len(cells(row)) == 6 for row in rows)  # + the reason of a non-pass
 
 
 def cells(row: str) -> list[str]:

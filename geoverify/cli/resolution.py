@@ -1,45 +1,55 @@
-"""``geoverify resolution RASTER`` — the ground pixel size of one raster, ad hoc."""
+"""``geoverify resolution RASTER...`` — the ground pixel size of rasters, ad hoc."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import click
 
 from ..checks import Context
+from ..errors import GeoverifyError
+from ..measurement import Measurement
 from ..resolution import measure_resolution
+from ..sources import is_remote, split_subdataset
 from ..submission import Evidence
 from .options import emit_json, format_option
 
 
-@click.command("resolution")
-@click.argument("raster")
-@click.option("--band", type=int, default=1, show_default=True, help="Band to screen.")
-@format_option()
-def resolution(raster: str, band: int, fmt: str) -> None:
-    """Ground pixel size of RASTER in metres (both axes, the rule used, upsampling screen).
+def _measure(raster: str, band: int, variable: str | None) -> Measurement:
+    """The resolution measurement of one raster named on the command line."""
+    path, named = split_subdataset(raster)  # NETCDF:"file.nc":var names the variable itself
+    if named is not None:
+        if variable is not None and variable.lstrip("/") != named:
+            raise click.UsageError(f"{raster} names variable {named!r}, --variable {variable!r}")
+        variable = named
+    location = path if is_remote(path) else str(Path(path).resolve())
+    base = Path(location).parent if not is_remote(path) else Path.cwd()
+    options: dict[str, Any] = {"raster": location, "band": band}
+    if variable is not None:
+        options["variable"] = variable
+    evidence = Evidence("resolution", base, options, raster)
+    return measure_resolution(evidence, {"axis": "coarser"}, Context())
 
-    RASTER is a local file or an http(s) URL of a (cloud-optimised) GeoTIFF.
-    """
-    from pathlib import Path
 
-    from ..sources import is_remote
+def _as_json(raster: str, measurement: Measurement) -> dict[str, Any]:
+    return {
+        "input": raster,
+        "value": measurement.value,
+        "unit": "m",
+        **measurement.details,
+        "message": measurement.message,
+    }
 
-    location = raster if is_remote(raster) else str(Path(raster).resolve())
-    base = Path(location).parent if not is_remote(raster) else Path.cwd()
-    evidence = Evidence("resolution", base, {"raster": location, "band": band}, raster)
-    measurement = measure_resolution(evidence, {"axis": "coarser"}, Context())
-    if fmt == "json":
-        emit_json(
-            {
-                "value": measurement.value,
-                "unit": "m",
-                **measurement.details,
-                "message": measurement.message,
-            }
-        )
-        return
+
+def _echo_table(raster: str, measurement: Measurement) -> None:
     d = measurement.details
     click.echo(f"{raster}")
+    if "variable" in d:
+        click.echo(f"  variable       {d['variable']}")
     click.echo(f"  CRS            {d['crs']} ({d.get('units', '')})")
+    if "crs_source" in d:
+        click.echo(f"  CRS from       {d['crs_source']}")
     click.echo(f"  pixel x        {d['x_m']:.6g} m")
     click.echo(f"  pixel y        {d['y_m']:.6g} m")
     click.echo(f"  decides        {d['axis']}: {measurement.value:.6g} m")
@@ -50,3 +60,57 @@ def resolution(raster: str, band: int, fmt: str) -> None:
     if screen:
         state = f"upsampled ~{screen.get('factor')}×" if screen.get("upsampled") else "native"
         click.echo(f"  screen         {state} ({screen.get('method')})")
+
+
+@click.command("resolution")
+@click.argument("rasters", nargs=-1, required=True, metavar="RASTER...")
+@click.option("--band", type=int, default=1, show_default=True, help="Band to screen.")
+@click.option(
+    "--variable",
+    default=None,
+    metavar="NAME",
+    help="Variable to measure in a file holding several (NetCDF, HDF5).",
+)
+@format_option()
+def resolution(rasters: tuple[str, ...], band: int, variable: str | None, fmt: str) -> None:
+    """Ground pixel size of each RASTER in metres (both axes, the rule used, upsampling screen).
+
+    RASTER is a local file, an http(s) URL of a (cloud-optimised) GeoTIFF, or a
+    GDAL subdataset name such as NETCDF:"file.nc":Band1.  With several rasters,
+    each gets its own block (JSON: a list); a raster in error is reported on
+    stderr, the others are still measured, and the exit status is 2.
+
+    \b
+    geoverify resolution map.tif
+    geoverify resolution RGB.nc --variable Band1
+    geoverify resolution a.nc b.tif --format json
+    """
+    if len(rasters) == 1:  # one raster: its error is the command's error (one line, exit 2)
+        measurement = _measure(rasters[0], band, variable)
+        if fmt == "json":
+            emit_json(_as_json(rasters[0], measurement))
+        else:
+            _echo_table(rasters[0], measurement)
+        return
+    results: list[dict[str, Any]] = []
+    failed = False
+    for n, raster in enumerate(rasters):
+        if n and fmt != "json":
+            click.echo("")
+        try:
+            measurement = _measure(raster, band, variable)
+        except GeoverifyError as exc:
+            failed = True
+            click.echo(f"geoverify: error: {exc}", err=True)
+            results.append({"input": raster, "error": str(exc)})
+            if fmt != "json":
+                click.echo(f"{raster}\n  error          {exc}")
+            continue
+        if fmt == "json":
+            results.append(_as_json(raster, measurement))
+        else:
+            _echo_table(raster, measurement)
+    if fmt == "json":
+        emit_json(results)
+    if failed:
+        raise SystemExit(2)
