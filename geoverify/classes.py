@@ -3,14 +3,16 @@
 The count is of distinct class values that occur in valid pixels (nodata
 excluded).  With a legend (the submission's ``legend`` table, code → name, or
 the raster's own category names), the count is of classes that are both
-present and declared; present but undeclared values are reported.  In a file
+present and declared; present but undeclared values are reported.  Without a
+legend the classes are codes without names, and the entries of the raster's
+colour table for the present codes are reported (``details["colours"]``).  In a file
 holding several variables (NetCDF, HDF5), the evidence key ``variable`` names
 the one counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from .checks import Context
     from .submission import Evidence
 
-__all__ = ["class_counts", "measure_classes"]
+__all__ = ["class_counts", "colour_table", "measure_classes"]
 
 _BINCOUNT_DTYPES = ("uint8", "uint16", "int8", "int16")
 
@@ -136,9 +138,10 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
     location = evidence.location("raster")
     assert location is not None
     variable = evidence.get("variable")
+    band = int(evidence.get("band", 1))
     counts = class_counts(
         raster_source(location, variable),
-        band=int(evidence.get("band", 1)),
+        band=band,
         nodata=evidence.get("nodata"),
         workers=context.workers,
         scheduler=context.scheduler,
@@ -172,5 +175,40 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
     else:
         value = len(present)
         details["classes"] = sorted(present, key=float)
-        message = f"{value} distinct class values present (no legend given)"
+        colours = colour_table(raster_source(location, variable), present, band=band)
+        message = (
+            f"{value} distinct class values present (no legend given, so the classes are "
+            "codes without names"
+        )
+        if colours:
+            details["colours"] = colours
+            message += f"; the raster's colour table gives colours for {len(colours)} of them"
+        message += ")"
     return Measurement(value, "count", details=details, message=message)
+
+
+def colour_table(location: str, codes: Iterable[str], *, band: int = 1) -> dict[str, str]:
+    """The entries of the raster's colour table for ``codes``, as ``"#rrggbb"``.
+
+    Entries that are not opaque are ``"#rrggbbaa"``.  Empty when the band has
+    no colour table; codes that are not integers, or have no entry, are left out.
+    """
+    with open_raster(location) as ds:
+        try:
+            table = ds.colormap(band)
+        except ValueError:  # no colour table on this band
+            return {}
+    out = {}
+    for code in codes:
+        try:
+            entry = table.get(int(code))
+        except ValueError:
+            continue
+        if entry is None:
+            continue
+        red, green, blue, *alpha = entry
+        text = f"#{red:02x}{green:02x}{blue:02x}"
+        if alpha and alpha[0] != 255:
+            text += f"{alpha[0]:02x}"
+        out[code] = text
+    return out

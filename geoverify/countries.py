@@ -96,9 +96,12 @@ def _ordered(bounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def countries_of_raster(
-    location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1
+    location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1, variable: str | None = None
 ) -> dict[str, Any]:
     """Screen a raster's valid data at reduced resolution and count cells per country.
+
+    ``variable`` names the variable read in a file holding several (NetCDF,
+    HDF5): see :func:`geoverify.sources.raster_source`.
 
     Returns
     -------
@@ -119,7 +122,7 @@ def countries_of_raster(
     from .area import valid_mask
     from .sources import open_raster, read_failure
 
-    with open_raster(location) as ds:
+    with open_raster(location, variable) as ds:
         if ds.crs is None:
             raise EvidenceError(
                 "the raster has no CRS, so its countries are unknown",
@@ -323,8 +326,9 @@ def measure_countries(
         Any of ``raster`` (valid data, screened at reduced resolution), ``vector``
         (polygons, or points), ``sites`` (points: vector file or CSV with lon/lat),
         ``countries`` (a list of ISO3 codes or names); optional ``boundaries`` (a user
-        file with ISO3 codes in a field named iso3, ISO_A3, ADM0_A3 or GID_0) and
-        ``band``.  Several sources are combined.
+        file with ISO3 codes in a field named iso3, ISO_A3, ADM0_A3 or GID_0),
+        ``band`` and ``variable`` (the raster's variable in a NetCDF/HDF5 file holding
+        several).  Several sources are combined.
     params : mapping
         ``region``: one of :data:`geoverify.regions.REGIONS` (default ``"any"``).
     context : Context
@@ -376,7 +380,12 @@ def measure_countries(
     if "raster" in evidence:
         location = evidence.location("raster")
         assert location is not None
-        screened = countries_of_raster(location, boundaries, band=int(evidence.get("band", 1)))
+        variable = evidence.get("variable")
+        screened = countries_of_raster(
+            location, boundaries, band=int(evidence.get("band", 1)), variable=variable
+        )
+        if variable is not None:
+            details["variable"] = variable
         need = max(MIN_CELLS, math.ceil(MIN_SHARE * screened["valid_cells"]))
         for iso3, n in sorted(screened["cells"].items()):
             if n >= need:

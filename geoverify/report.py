@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .catalogue import Catalogue
+from .catalogue import DEFAULT_CATALOGUE, Catalogue
 from .errors import GeoverifyError
 from .measurement import Result, Verdict, jsonable
 from .sources import sha256_file
@@ -52,27 +52,75 @@ FORMATS = ("json", "md", "html")
 _ICON = {"pass": "✅", "fail": "❌", "inconclusive": "❔", "missing": "⬜", "error": "⚠️"}
 
 
-def _shown_path(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it (stable reports)."""
+#: How the catalogue bundled with geoverify is recorded, wherever it is installed.
+BUNDLED_CATALOGUE = "configs/geo_indicators.toml"
+
+#: The bundled catalogue: the source tree's and the installed package's copy.
+_BUNDLED_COPIES = {
+    Path(os.path.realpath(p))
+    for p in (DEFAULT_CATALOGUE, Path(__file__).parent / "data" / "geo_indicators.toml")
+}
+
+
+def _relative(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` (POSIX separators); absolute when none exists."""
     try:
-        relative = os.path.relpath(path)
+        return Path(os.path.relpath(path, start)).as_posix()
     except ValueError:  # another drive on Windows
         return str(path)
-    return str(path) if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _shown_path(path: Path, report_dir: Path | None = None) -> str:
+    """How a submission or catalogue path is recorded in the report.
+
+    With the report folder known (``geoverify verify``): relative to it, so the
+    record does not depend on the working directory and stays true when the
+    report folder is archived together with the submission.  Without it
+    (library callers such as :func:`geoverify.samples.record_metrics`): relative
+    to the working directory when below it, else absolute.
+    """
+    path = Path(os.path.realpath(path))
+    if report_dir is not None:
+        return _relative(path, Path(os.path.realpath(report_dir)))
+    relative = _relative(path, Path.cwd())
+    return str(path) if relative.startswith("..") or Path(relative).is_absolute() else relative
+
+
+def _shown_catalogue(path: Path, report_dir: Path | None = None) -> str:
+    """The bundled catalogue by its name in geoverify's source tree; others by :func:`_shown_path`.
+
+    The bundled catalogue is identified by ``geoverify_version`` and its sha256,
+    not by where geoverify happens to be installed.
+    """
+    if Path(os.path.realpath(path)) in _BUNDLED_COPIES:
+        return BUNDLED_CATALOGUE
+    return _shown_path(path, report_dir)
 
 
 def build_report(
-    submission: Submission, catalogue: Catalogue, results: Sequence[Result]
+    submission: Submission,
+    catalogue: Catalogue,
+    results: Sequence[Result],
+    *,
+    report_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict with exactly the keys of DESIGN.md."""
+    """The report as a JSON-ready dict with exactly the keys of DESIGN.md.
+
+    ``report_dir`` is the folder the report is written to: the submission and a
+    catalogue other than the bundled one are recorded relative to it (see
+    :func:`_shown_path`).
+    """
     summary = {str(v): 0 for v in Verdict}
     for result in results:
         summary[str(result.verdict)] += 1
     return {
         "geoverify_version": __version__,
-        "catalogue": {"path": _shown_path(catalogue.path), "sha256": sha256_file(catalogue.path)},
+        "catalogue": {
+            "path": _shown_catalogue(catalogue.path, report_dir),
+            "sha256": sha256_file(catalogue.path),
+        },
         "submission": {
-            "path": _shown_path(submission.path),
+            "path": _shown_path(submission.path, report_dir),
             "sha256": sha256_file(submission.path),
             "project": submission.title,
             "directions": list(submission.directions),

@@ -135,7 +135,7 @@ def grid_resolution(
             hint=no_crs_hint
             or "Declare the CRS in the file (e.g. `gdal_edit.py -a_srs EPSG:32650`).",
         )
-    out: dict[str, Any] = {"crs": crs.to_string(), "grid_step": [step_x, step_y]}
+    out: dict[str, Any] = {**_crs_keys(crs), "grid_step": [step_x, step_y]}
     if abs(rotation) > 1e-9 or transform.b != 0:
         out["rotation_deg"] = rotation
     cx, cy = transform @ (width / 2.0, height / 2.0)
@@ -148,6 +148,31 @@ def grid_resolution(
     out["axis"] = "x (columns, east–west)" if x_m >= y_m else "y (rows, north–south)"
     out["square"] = math.isclose(x_m, y_m, rel_tol=1e-3)
     return out
+
+
+def _crs_keys(crs: Any) -> dict[str, str]:
+    """``crs``: the authority code (``EPSG:32650``), else the CRS's name; ``crs_wkt`` then.
+
+    A CRS without an authority code (a custom Albers, MODIS sinusoidal) is
+    named by pyproj's ``CRS.name`` (``"unnamed Sinusoidal"`` when the file calls
+    it "unknown"), and its full definition is kept under ``crs_wkt``.
+    """
+    import pyproj
+
+    authority = crs.to_authority()
+    if authority:
+        return {"crs": f"{authority[0]}:{authority[1]}"}
+    wkt = crs.to_wkt()
+    try:
+        definition = pyproj.CRS.from_wkt(wkt)
+    except pyproj.exceptions.CRSError:
+        return {"crs": "custom CRS", "crs_wkt": wkt}
+    name = (definition.name or "").strip()
+    if name.lower() in ("", "unknown", "unnamed", "undefined"):
+        operation = definition.coordinate_operation
+        kind = operation.method_name if operation is not None else definition.type_name
+        name = f"unnamed {kind}"
+    return {"crs": name, "crs_wkt": wkt}
 
 
 def _projected(crs: Any, cx: float, cy: float, step_x: float, step_y: float) -> dict[str, Any]:

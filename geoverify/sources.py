@@ -479,9 +479,24 @@ def _xarray_transform(da: Any) -> Any:
 
 
 def read_failure(location: str, exc: BaseException) -> EvidenceReadError:
-    """The error to raise when pixel data of an opened raster cannot be decoded."""
+    """The error to raise when pixel data of an opened raster cannot be decoded.
+
+    The cause is GDAL's own message (``band 1: IReadBlock failed at X offset 1,
+    Y offset 0: TIFFReadEncodedTile() failed``): rasterio's wrapper ("Read
+    failed. See previous exception for details.") is replaced by the exception
+    it points to, and the file name GDAL repeats is dropped.
+    """
+    cause: BaseException | None = exc
+    while cause is not None and "see previous exception" in str(cause).lower():
+        cause = cause.__cause__ or cause.__context__
+    text = _first_line(cause if cause is not None else exc)
+    text = re.sub(r"\s*See previous exception[^.]*\.?", "", text, flags=re.I)
+    head, sep, tail = text.partition(", band ")
+    if sep and os.path.basename(head.rstrip('"')) in os.fspath(location):
+        text = f"band {tail}"
+    text = text.strip().rstrip(".") or type(exc).__name__
     return EvidenceReadError(
-        f"pixel data cannot be read ({_first_line(exc)}); the file is damaged or truncated",
+        f"pixel data cannot be read ({text}); the file is damaged or truncated",
         source=location,
         hint="Re-export the file and check it with `gdalinfo -checksum` before submitting.",
     )

@@ -115,6 +115,7 @@ EVIDENCE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "boundaries": str,
         "boundaries_field": str,
         "band": int,
+        "variable": str,
     },
     "period": {
         "file": str,

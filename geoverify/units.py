@@ -65,7 +65,11 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 
 
 def format_quantity(value: object, unit: str) -> str:
-    """Human-readable ``value unit`` for reports (``"300.04 m"``, ``"87.3%"``)."""
+    """Human-readable ``value unit`` for reports (``"300.04 m"``, ``"87.3%"``).
+
+    Calendar years (unit ``"year"``) are written bare (``"1992–2020"``,
+    ``"2015, 2020, 2025"``); a duration in ``"years"`` keeps its unit.
+    """
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -80,6 +84,6 @@ def format_quantity(value: object, unit: str) -> str:
         text = str(value)
     if unit == "%":
         return f"{text}%"
-    if unit in ("count", "1", ""):
+    if unit in ("count", "1", "", "year"):
         return text
     return f"{text} {unit}"

@@ -86,4 +86,4 @@ def test_errors_exit_2_without_traceback(files: dict[str, Path], args: list[str]
     result = CliRunner().invoke(accuracy, [a.format(**names) for a in args])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("geoverify: error: ") and result.stderr.count("\n") == 1

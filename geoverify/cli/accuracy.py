@@ -17,6 +17,7 @@ from ..confusion import POLYGON_RULES, RESAMPLING
 from ..errors import GeoverifyError
 from .options import (
     emit_json,
+    fail,
     format_option,
     progress_option,
     scheduler_option,
@@ -191,8 +192,7 @@ def accuracy(
             progress=want_progress(progress),
         )
     except GeoverifyError as exc:
-        click.echo(f"error: {exc}".replace("\n", " "), err=True)
-        raise SystemExit(2) from None
+        fail(exc)
     if fmt == "json":
         emit_json(report)
     else:

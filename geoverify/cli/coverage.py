@@ -11,7 +11,7 @@ from ..checks import Context
 from ..errors import EvidenceError, GeoverifyError
 from ..regions import REGIONS
 from ..submission import Evidence
-from .options import emit_json, format_option, workers_option
+from .options import emit_json, fail, format_option, workers_option
 
 _VECTOR = {".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".csv", ".fgb"}
 _CUBE = {".nc", ".nc4", ".netcdf", ".cdf", ".zarr"}
@@ -27,25 +27,34 @@ def _kind(path: Path) -> str:
 
 
 def _coverage(
-    paths: list[str], region: str, boundaries: str | None, workers: int
+    paths: list[str],
+    region: str,
+    boundaries: str | None,
+    workers: int,
+    variable: str | None = None,
 ) -> dict[str, Any]:
     from ..area import measure_area
     from ..countries import measure_countries
     from ..period import measure_period
 
     files = [Path(p).resolve() for p in paths]
-    for f in files:
-        if not f.exists():
-            raise EvidenceError("file not found", source=str(f), hint="Check the path.")
+    for given, f in zip(paths, files, strict=True):
+        if not f.exists():  # named as on the command line, like the other subcommands
+            raise EvidenceError("file not found", source=given, hint="Check the path.")
     base = Path("/")
     context = Context(workers=workers)
     kinds = {_kind(f) for f in files}
     first = files[0]
+    if variable is not None and kinds == {"vector"}:
+        raise click.UsageError("--variable applies to rasters (NetCDF, HDF5), not to vector files")
     out: dict[str, Any] = {"inputs": [str(p) for p in paths], "region": region}
+    if variable is not None:
+        out["variable"] = variable
     extra: dict[str, Any] = {"boundaries": str(Path(boundaries).resolve())} if boundaries else {}
+    picked: dict[str, Any] = {"variable": variable} if variable is not None else {}
     if kinds == {"cube"} or (len(files) > 1 and kinds == {"raster"}):
         key = "files" if kinds == {"cube"} else "rasters"
-        ev = Evidence("coverage", base, {key: [str(f) for f in files]}, paths[0])
+        ev = Evidence("coverage", base, {key: [str(f) for f in files], **picked}, paths[0])
         try:
             period = measure_period(ev, {"measure": "span"}, context)
             out["period"] = {
@@ -61,11 +70,13 @@ def _coverage(
         ev = Evidence("coverage", base, {"vector": str(first), **extra}, paths[0])
         key_countries = "vector"
     elif "cube" in kinds:
-        # a NetCDF/Zarr: area and countries from its first variable through GDAL, if possible
-        ev = Evidence("coverage", base, {"raster": str(first), **extra}, paths[0])
+        # a NetCDF/Zarr: area and countries of the variable named (or the only one) through GDAL
+        ev = Evidence("coverage", base, {"raster": str(first), **extra, **picked}, paths[0])
         key_countries = "raster"
     else:
-        ev = Evidence("coverage", base, {"rasters": [str(f) for f in files], **extra}, paths[0])
+        ev = Evidence(
+            "coverage", base, {"rasters": [str(f) for f in files], **extra, **picked}, paths[0]
+        )
         key_countries = "raster"
     try:
         area = measure_area(ev, {"measure": "valid_area"}, context)
@@ -77,6 +88,8 @@ def _coverage(
         out["area_km2"] = None
         out["area_error"] = str(exc)
     options = {key_countries: str(first), **extra}
+    if key_countries == "raster":
+        options.update(picked)
     if key_countries == "vector" and first.suffix.lower() == ".csv":
         options = {"sites": str(first), **extra}
     try:
@@ -111,10 +124,21 @@ def _coverage(
     help="Country boundaries file with ISO3 codes in a field iso3/ISO_A3/ADM0_A3/GID_0 "
     "[default: the bundled 1:110m boundaries].",
 )
+@click.option(
+    "--variable",
+    default=None,
+    metavar="NAME",
+    help="Variable to read in a file holding several (NetCDF, HDF5).",
+)
 @workers_option
 @format_option()
 def coverage(
-    paths: tuple[str, ...], region: str, boundaries: str | None, workers: int | None, fmt: str
+    paths: tuple[str, ...],
+    region: str,
+    boundaries: str | None,
+    variable: str | None,
+    workers: int | None,
+    fmt: str,
 ) -> None:
     """Area (km²) of valid data, countries covered and, for NetCDF/Zarr or several files,
     the time period.
@@ -123,18 +147,22 @@ def coverage(
     geoverify coverage map.tif --region africa_asia
     geoverify coverage sites.gpkg --format json
     geoverify coverage host_1992.nc host_1993.nc
+    geoverify coverage RGB.nc --variable Band1
     """
     import os
 
     try:
-        result = _coverage(list(paths), region, boundaries, workers or os.cpu_count() or 1)
+        result = _coverage(
+            list(paths), region, boundaries, workers or os.cpu_count() or 1, variable
+        )
     except GeoverifyError as exc:
-        click.echo(f"geoverify: error: {exc}", err=True)
-        raise SystemExit(2) from None
+        fail(exc)
     if fmt == "json":
         emit_json(result)
         return
     click.echo(", ".join(paths))
+    if variable is not None:
+        click.echo(f"  variable       {variable}")
     if result.get("area_km2") is not None:
         click.echo(f"  area           {result['area_km2']:,.2f} km²")
     elif "area_error" in result:

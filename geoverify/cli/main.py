@@ -17,8 +17,7 @@ import click
 
 from .. import __version__
 from ..errors import GeoverifyError
-
-EXIT_USAGE = 2
+from .options import EXIT_USAGE, error_line
 
 
 class GeoverifyGroup(click.Group):
@@ -30,13 +29,14 @@ class GeoverifyGroup(click.Group):
         except click.UsageError as exc:
             where = f" {exc.ctx.command_path}" if exc.ctx else ""
             click.echo(
-                f"geoverify: error: {exc.format_message()} (see `{where.strip() or 'geoverify'} "
-                "--help`)",
+                error_line(
+                    f"{exc.format_message()} (see `{where.strip() or 'geoverify'} --help`)"
+                ),
                 err=True,
             )
             sys.exit(EXIT_USAGE)
         except click.ClickException as exc:
-            click.echo(f"geoverify: error: {exc.format_message()}", err=True)
+            click.echo(error_line(exc.format_message()), err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("geoverify: aborted", err=True)
@@ -51,7 +51,7 @@ class GeoverifyGroup(click.Group):
         except GeoverifyError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"geoverify: error: {exc}", err=True)
+            click.echo(error_line(exc), err=True)
             ctx.exit(EXIT_USAGE)
 
 

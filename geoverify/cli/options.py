@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
+from ..errors import GeoverifyError
 from ..measurement import jsonable
 
-__all__ = ["emit_json", "format_option", "progress_option", "scheduler_option", "workers_option"]
+__all__ = [
+    "EXIT_USAGE",
+    "emit_json",
+    "error_line",
+    "fail",
+    "format_option",
+    "progress_option",
+    "scheduler_option",
+    "workers_option",
+]
+
+#: Exit status when a command cannot run (bad arguments, unusable input).
+EXIT_USAGE = 2
+
+
+def error_line(exc: BaseException | str) -> str:
+    """The one-line ``geoverify: error: …`` every subcommand prints on stderr."""
+    return "geoverify: error: " + " ".join(str(exc).split("\n"))
+
+
+def fail(exc: GeoverifyError) -> NoReturn:
+    """Print ``exc`` as :func:`error_line` and exit 2 (re-raise it under ``--debug``).
+
+    For subcommands that must print an error themselves (the group prints the
+    errors that escape a subcommand the same way).
+    """
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, dict) and obj.get("debug"):
+        raise exc
+    click.echo(error_line(exc), err=True)
+    raise SystemExit(EXIT_USAGE)
 
 
 def format_option(*choices: str, default: str = "table") -> Any:

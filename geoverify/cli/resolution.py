@@ -8,12 +8,12 @@ from typing import Any
 import click
 
 from ..checks import Context
-from ..errors import GeoverifyError
+from ..errors import EvidenceReadError, GeoverifyError
 from ..measurement import Measurement
 from ..resolution import measure_resolution
 from ..sources import is_remote, split_subdataset
 from ..submission import Evidence
-from .options import emit_json, format_option
+from .options import emit_json, error_line, format_option
 
 
 def _measure(raster: str, band: int, variable: str | None) -> Measurement:
@@ -23,6 +23,8 @@ def _measure(raster: str, band: int, variable: str | None) -> Measurement:
         if variable is not None and variable.lstrip("/") != named:
             raise click.UsageError(f"{raster} names variable {named!r}, --variable {variable!r}")
         variable = named
+    if not is_remote(path) and not Path(path).exists():  # named as given, like other commands
+        raise EvidenceReadError("file not found", source=path, hint="Check the path.")
     location = path if is_remote(path) else str(Path(path).resolve())
     base = Path(location).parent if not is_remote(path) else Path.cwd()
     options: dict[str, Any] = {"raster": location, "band": band}
@@ -47,7 +49,8 @@ def _echo_table(raster: str, measurement: Measurement) -> None:
     click.echo(f"{raster}")
     if "variable" in d:
         click.echo(f"  variable       {d['variable']}")
-    click.echo(f"  CRS            {d['crs']} ({d.get('units', '')})")
+    custom = "; no EPSG code, WKT in --format json" if "crs_wkt" in d else ""
+    click.echo(f"  CRS            {d['crs']} ({d.get('units', '')}{custom})")
     if "crs_source" in d:
         click.echo(f"  CRS from       {d['crs_source']}")
     click.echo(f"  pixel x        {d['x_m']:.6g} m")
@@ -58,8 +61,17 @@ def _echo_table(raster: str, measurement: Measurement) -> None:
         click.echo(f"  rotation       {d['rotation_deg']:.4g}°")
     screen = d.get("effective_resolution")
     if screen:
-        state = f"upsampled ~{screen.get('factor')}×" if screen.get("upsampled") else "native"
-        click.echo(f"  screen         {state} ({screen.get('method')})")
+        click.echo(f"  screen         {_screen_line(screen, measurement.value)}")
+
+
+def _screen_line(screen: dict[str, Any], decided_m: float) -> str:
+    """The upsampling screen in plain words (its method is in the JSON output)."""
+    if not screen.get("screened", True):
+        return "not applied (constant or empty data)"
+    factor = screen.get("factor")
+    if screen.get("upsampled") and factor:
+        return f"upsampled about {factor}× (effective ≈ {decided_m:.4g} m)"
+    return "native: no sign of upsampling"
 
 
 @click.command("resolution")
@@ -101,7 +113,7 @@ def resolution(rasters: tuple[str, ...], band: int, variable: str | None, fmt: s
             measurement = _measure(raster, band, variable)
         except GeoverifyError as exc:
             failed = True
-            click.echo(f"geoverify: error: {exc}", err=True)
+            click.echo(error_line(exc), err=True)
             results.append({"input": raster, "error": str(exc)})
             if fmt != "json":
                 click.echo(f"{raster}\n  error          {exc}")

@@ -108,7 +108,7 @@ def verify(
         on_result=show,
     )
     _relative_figures(results, out_dir)
-    report = build_report(sub, cat, results)
+    report = build_report(sub, cat, results, report_dir=out_dir)
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
     summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
