@@ -26,7 +26,7 @@ import numpy as np
 from .errors import EvidenceError, EvidenceReadError
 from .sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 
-__all__ = ["Grid", "Window", "grid_of", "iter_windows", "scan"]
+__all__ = ["Grid", "Window", "add_counts", "grid_of", "iter_windows", "scan", "window_reader"]
 
 T = TypeVar("T")
 
@@ -115,7 +115,9 @@ class _Handles(threading.local):
         self.env: Any = None
 
 
-def _reader(paths: Sequence[str], bands: Sequence[int]) -> Callable[[Window], list[np.ndarray]]:
+def window_reader(
+    paths: Sequence[str], bands: Sequence[int]
+) -> Callable[[Window], list[np.ndarray]]:
     """A function reading one window from every path, with per-thread dataset handles."""
     import rasterio
 
@@ -137,6 +139,18 @@ def _reader(paths: Sequence[str], bands: Sequence[int]) -> Callable[[Window], li
         return out
 
     return read
+
+
+def add_counts(a: Any, b: Any) -> Any:
+    """Combine two partial tallies of :func:`scan`: arrays are added, dicts merged by key.
+
+    The usual ``combine`` of a scan that counts (histograms, pixel pairs, areas).
+    """
+    if isinstance(a, np.ndarray):
+        return a + b
+    for key, value in b.items():
+        a[key] = a.get(key, 0) + value
+    return a
 
 
 def scan(
@@ -192,7 +206,7 @@ def scan(
         return None
     if scheduler:
         return _scan_distributed(paths, bands, func, combine, windows, scheduler, workers)
-    read = _reader(paths, bands)
+    read = window_reader(paths, bands)
     meter = _Progress(len(windows), label) if progress else None
 
     def task(window: Window) -> T:
@@ -272,7 +286,7 @@ def _run_batch(
     func: Callable[[list[np.ndarray], Window], T],
     combine: Callable[[T, T], T],
 ) -> T | None:
-    read = _reader(paths, bands)
+    read = window_reader(paths, bands)
     result: T | None = None
     for window in batch:
         part = func(read(window), window)

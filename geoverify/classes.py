@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .blocks import scan
+from .blocks import add_counts, scan
 from .errors import EvidenceError
 from .measurement import Measurement
 from .sources import open_raster, raster_source
@@ -90,17 +90,10 @@ def class_counts(
         values, counts = np.unique(valid, return_counts=True)
         return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
-    def combine(a: Any, b: Any) -> Any:
-        if isinstance(a, np.ndarray):
-            return a + b
-        for key, value in b.items():
-            a[key] = a.get(key, 0) + value
-        return a
-
     total = scan(
         [location],
         per_window,
-        combine,
+        add_counts,
         bands=[band],
         workers=workers,
         scheduler=scheduler,

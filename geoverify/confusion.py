@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .blocks import Window, _reader, grid_of, iter_windows, scan
+from .blocks import Window, add_counts, grid_of, iter_windows, scan, window_reader
 from .cellarea import cell_areas_km2
 from .classes import class_counts
 from .errors import EvidenceError
@@ -182,7 +182,7 @@ def sample_map(
     rows = np.floor(rows_f[idx]).astype(np.int64)
     cols = np.floor(cols_f[idx]).astype(np.int64)
     tasks = _group_reads(grid, rows, cols)
-    read = _reader([raster], [band])
+    read = window_reader([raster], [band])
 
     def task(t: tuple[Window, np.ndarray]) -> None:
         win, sel = t
@@ -234,7 +234,7 @@ def _majority(
     values = np.zeros(n, dtype=dtype)
     valid = np.zeros(n, dtype=bool)
     status = np.zeros(n, dtype=np.int8)  # 0 ok, 1 outside, 2 nodata
-    read = _reader([raster], [band])
+    read = window_reader([raster], [band])
     skip = _nodata_set(nodata, dtype)
     centroids = shapely.centroid(data)
     inv = ~grid.transform
@@ -455,12 +455,6 @@ def _valid(a: np.ndarray, nodata: list[float]) -> np.ndarray:
     return ok
 
 
-def _merge_dicts(x: dict[Any, int], y: dict[Any, int]) -> dict[Any, int]:
-    for k, v in y.items():
-        x[k] = x.get(k, 0) + v
-    return x
-
-
 class _WarpedPairs:
     """Reads the reference warped onto the map grid, per thread, and counts pairs."""
 
@@ -604,7 +598,7 @@ def pair_counts(
             f"reference resampled onto the map grid ({resample}); pixels of the map "
             "outside the reference are excluded"
         )
-        raw = scan([map_path], counter, _merge_dicts, bands=[band], **common) or {}
+        raw = scan([map_path], counter, add_counts, bands=[band], **common) or {}
         result = _from_dict(raw)
         result.resampling = resample
         result.notes = notes
@@ -627,7 +621,7 @@ def pair_counts(
     pairs = scan(
         [map_path, reference_path],
         _GenericPairs(nodata_map, nodata_ref),
-        _merge_dicts,
+        add_counts,
         bands=[band, reference_band],
         **common,
     )
@@ -752,15 +746,10 @@ def class_areas_ha(
         sums = np.bincount(inverse.ravel(), weights=weights, minlength=values.size)
         return dict(zip(values.tolist(), sums.tolist(), strict=True))
 
-    def combine(x: dict[Any, float], y: dict[Any, float]) -> dict[Any, float]:
-        for key, value in y.items():
-            x[key] = x.get(key, 0.0) + value
-        return x
-
     total = scan(
         [location],
         per_window,
-        combine,
+        add_counts,
         bands=[band],
         workers=workers,
         scheduler=scheduler,

@@ -29,9 +29,7 @@ class GeoverifyGroup(click.Group):
         except click.UsageError as exc:
             where = f" {exc.ctx.command_path}" if exc.ctx else ""
             click.echo(
-                error_line(
-                    f"{exc.format_message()} (see `{where.strip() or 'geoverify'} --help`)"
-                ),
+                error_line(f"{exc.format_message()} (see `{where.strip() or 'geoverify'} --help`)"),
                 err=True,
             )
             sys.exit(EXIT_USAGE)
