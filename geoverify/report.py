@@ -73,15 +73,20 @@ def _relative(path: Path, start: Path) -> str:
 def _shown_path(path: Path, report_dir: Path | None = None) -> str:
     """How a submission or catalogue path is recorded in the report.
 
-    With the report folder known (``geoverify verify``): relative to it, so the
-    record does not depend on the working directory and stays true when the
-    report folder is archived together with the submission.  Without it
+    With the report folder known (``geoverify verify``): relative to it when the
+    report folder lies beside or inside the submission's folder (the default
+    ``report/``), so the record does not depend on the working directory and
+    stays true when the folder is archived with its report; absolute when the
+    report is written elsewhere.  Without it
     (library callers such as :func:`geoverify.samples.record_metrics`): relative
     to the working directory when below it, else absolute.
     """
     path = Path(os.path.realpath(path))
     if report_dir is not None:
-        return _relative(path, Path(os.path.realpath(report_dir)))
+        folder = Path(os.path.realpath(report_dir))
+        if folder.parent == path.parent or folder.parent in path.parents or folder in path.parents:
+            return _relative(path, folder)  # archived together: ``../submission.toml``
+        return str(path)  # a report written elsewhere names its inputs absolutely
     relative = _relative(path, Path.cwd())
     return str(path) if relative.startswith("..") or Path(relative).is_absolute() else relative
 

@@ -96,7 +96,7 @@ def test_report_paths_do_not_depend_on_the_working_directory(tmp_path, monkeypat
     assert from_root["catalogue"] == from_tmp["catalogue"]
 
 
-def test_report_paths_relative_to_another_report_folder(tmp_path, monkeypatch):
+def test_report_paths_absolute_for_a_report_folder_elsewhere(tmp_path, monkeypatch):
     manifest = _submission(tmp_path / "incoming" / "GEO-0042")
     own = tmp_path / "catalogues" / "geo_2026.toml"
     own.parent.mkdir()
@@ -109,12 +109,10 @@ def test_report_paths_relative_to_another_report_folder(tmp_path, monkeypatch):
     )
     assert result.exit_code == 3, result.output
     report = _recorded(out)
-    assert report["submission"]["path"] == "../../../incoming/GEO-0042/submission.toml"
-    assert report["catalogue"]["path"] == "../../../catalogues/geo_2026.toml"
-    assert (out / report["submission"]["path"]).resolve() == manifest.resolve()
-    assert "`../../../incoming/GEO-0042/submission.toml`" in (out / "report.md").read_text(
-        encoding="utf-8"
-    )
+    # a report written away from the submission names its inputs absolutely
+    assert report["submission"]["path"] == str(manifest.resolve())
+    assert report["catalogue"]["path"] == str(own.resolve())
+    assert f"`{manifest.resolve()}`" in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_library_callers_without_report_folder(tmp_path, monkeypatch):
