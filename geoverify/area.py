@@ -177,18 +177,25 @@ def raster_area(
 ) -> dict[str, Any]:
     """Area of the valid pixels of one raster, streamed by windows.
 
+    A NetCDF variable whose CRS GDAL does not find but which the file states in
+    its attributes (a ``crs`` attribute, a CF ``grid_mapping``, CF
+    latitude/longitude coordinates) gets it from
+    :func:`geoverify.sources.georeference`, as for the pixel size.
+
     Returns
     -------
     dict
-        ``area_km2``, ``valid_pixels``, ``pixels``, ``method``, ``crs``, ``nodata``.
+        ``area_km2``, ``valid_pixels``, ``pixels``, ``method``, ``crs``, ``nodata``;
+        ``crs_source`` when the CRS came from the file's attributes.
 
     Raises
     ------
     EvidenceError
-        Without CRS, for a rotated geographic grid, or for a missing band.
+        Without CRS, for a NetCDF grid GDAL does not see, for a rotated
+        geographic grid, or for a missing band.
     """
     from .blocks import scan
-    from .sources import crs_fix_hint, open_raster
+    from .sources import georeference, open_raster
 
     with open_raster(location) as ds:
         if band < 1 or band > ds.count:
@@ -197,25 +204,9 @@ def raster_area(
                 source=location,
                 hint="Set `band` to an existing band.",
             )
-        crs, transform, nodata = ds.crs, ds.transform, ds.nodatavals[band - 1]
+        crs, transform, crs_source, _ = georeference(ds, location, unknown="its area is unknown")
+        nodata = ds.nodatavals[band - 1]
         width, height = ds.width, ds.height
-        driver = ds.driver
-    if driver == "netCDF" and transform.is_identity:
-        raise EvidenceError(
-            "GDAL finds no geotransform for this NetCDF variable, so its area is unknown",
-            source=location,
-            hint="Give the x/y (or lon/lat) coordinate variables their CF attributes "
-            "(standard_name, units), or convert with `gdal_translate -a_ullr … -a_srs EPSG:… "
-            "in.nc out.tif`.",
-        )
-    if crs is None:
-        raise EvidenceError(
-            "the raster has no CRS, so its area is unknown",
-            source=location,
-            hint="Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`)."
-            if driver != "netCDF"
-            else crs_fix_hint(location, driver),
-        )
     if crs.is_geographic:
         if transform.b or transform.d:
             raise EvidenceError(
@@ -267,7 +258,7 @@ def raster_area(
         label="valid area",
     )
     area_m2, n_valid = result if result is not None else (0.0, 0)
-    return {
+    out = {
         "area_km2": float(area_m2) / 1e6,
         "valid_pixels": n_valid,
         "pixels": width * height,
@@ -275,6 +266,9 @@ def raster_area(
         "crs": crs.to_string(),
         "nodata": nodata,
     }
+    if crs_source is not None:
+        out["crs_source"] = crs_source
+    return out
 
 
 class _TileAreas:
@@ -406,12 +400,11 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
     }
     if len(parts) > 1:
         details["note"] = "areas of several rasters are summed; overlaps between them count twice"
-    return Measurement(
-        value=total,
-        unit="km2",
-        details=details,
-        message=f"{total:,.2f} km² of valid data in {len(parts)} raster(s)",
-    )
+    message = f"{total:,.2f} km² of valid data in {len(parts)} raster(s)"
+    recovered = list(dict.fromkeys(p["crs_source"] for p in parts if "crs_source" in p))
+    if recovered:
+        message += f"; CRS from {'; '.join(recovered)}"
+    return Measurement(value=total, unit="km2", details=details, message=message)
 
 
 def _raster_locations(evidence: Evidence) -> Sequence[str]:

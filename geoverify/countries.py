@@ -101,7 +101,10 @@ def countries_of_raster(
     """Screen a raster's valid data at reduced resolution and count cells per country.
 
     ``variable`` names the variable read in a file holding several (NetCDF,
-    HDF5): see :func:`geoverify.sources.raster_source`.
+    HDF5): see :func:`geoverify.sources.raster_source`.  A NetCDF variable whose
+    CRS GDAL does not find but which the file states in its attributes (a ``crs``
+    attribute, a CF ``grid_mapping``, CF latitude/longitude coordinates) gets it
+    from :func:`geoverify.sources.georeference`, as for the pixel size and area.
 
     Returns
     -------
@@ -116,25 +119,22 @@ def countries_of_raster(
     """
     import rasterio.features
     from rasterio.enums import Resampling
+    from rasterio.transform import array_bounds
     from rasterio.warp import transform_bounds
     from shapely.geometry import box
 
     from .area import valid_mask
-    from .sources import open_raster, read_failure
+    from .sources import georeference, open_raster, raster_source, read_failure
 
-    with open_raster(location, variable) as ds:
-        if ds.crs is None:
-            raise EvidenceError(
-                "the raster has no CRS, so its countries are unknown",
-                source=location,
-                hint="Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`).",
-            )
+    name = raster_source(location, variable)
+    with open_raster(name) as ds:
         if band < 1 or band > ds.count:
             raise EvidenceError(
                 f"band {band} does not exist (the raster has {ds.count})",
                 source=location,
                 hint="Set `band` to an existing band.",
             )
+        crs, full, crs_source, _ = georeference(ds, name, unknown="its countries are unknown")
         factor = max(1, math.ceil(max(ds.width, ds.height) / SCREEN_EDGE))
         shape = (max(1, ds.height // factor), max(1, ds.width // factor))
         try:
@@ -142,10 +142,11 @@ def countries_of_raster(
         except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
             raise read_failure(location, exc) from None
         nodata = ds.nodatavals[band - 1]
-        transform = ds.transform @ ds.transform.scale(ds.width / shape[1], ds.height / shape[0])
-        crs = ds.crs
+        transform = full @ full.scale(ds.width / shape[1], ds.height / shape[0])
         overviews = ds.overviews(band)
-        west, south, east, north = transform_bounds(crs, "EPSG:4326", *ds.bounds, densify_pts=21)
+        west, south, east, north = transform_bounds(
+            crs, "EPSG:4326", *array_bounds(ds.height, ds.width, full), densify_pts=21
+        )
     valid = valid_mask(data, nodata)
     n_valid = int(valid.sum())
     if n_valid == 0:
@@ -176,19 +177,17 @@ def countries_of_raster(
     counts = np.bincount(ids[valid], minlength=len(clipped) + 1)
     cells = {clipped["iso3"].iloc[i - 1]: int(counts[i]) for i in np.nonzero(counts)[0] if i > 0}
     cell_x, cell_y = abs(transform.a), abs(transform.e)
-    return {
-        "cells": cells,
-        "valid_cells": n_valid,
-        "outside": int(counts[0]),
-        "screen": {
-            "shape": list(shape),
-            "decimation": factor,
-            "cell_size": [cell_x, cell_y],
-            "cell_units": "degree" if crs.is_geographic else "metre",
-            "overviews": overviews,
-            "resampling": "nearest",
-        },
+    screen: dict[str, Any] = {
+        "shape": list(shape),
+        "decimation": factor,
+        "cell_size": [cell_x, cell_y],
+        "cell_units": "degree" if crs.is_geographic else "metre",
+        "overviews": overviews,
+        "resampling": "nearest",
     }
+    if crs_source is not None:
+        screen["crs_source"] = crs_source
+    return {"cells": cells, "valid_cells": n_valid, "outside": int(counts[0]), "screen": screen}
 
 
 def countries_of_points(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -444,9 +443,7 @@ def measure_countries(
     details["marginal"] = marginal
     details["sources"] = sources
     names = ", ".join(inside[:12]) + (" …" if len(inside) > 12 else "")
-    return Measurement(
-        value=len(inside),
-        unit="count",
-        details=details,
-        message=f"{len(inside)} countries in region {region!r} ({names or 'none'})",
-    )
+    message = f"{len(inside)} countries in region {region!r} ({names or 'none'})"
+    if "crs_source" in details.get("screen", {}):
+        message += f"; raster CRS from {details['screen']['crs_source']}"
+    return Measurement(value=len(inside), unit="count", details=details, message=message)

@@ -15,8 +15,9 @@ Rules (shown in every result):
   transform's columns), with the rotation angle;
 - a raster without CRS has no ground size: it is an error, not a guess.  A
   NetCDF variable whose CRS GDAL does not find but which the file states in its
-  attributes (a ``crs`` attribute, a CF ``grid_mapping``) is read with xarray
-  (:func:`geoverify.sources.netcdf_georeference`) and ``crs_source`` says so.
+  attributes (a ``crs`` attribute, a CF ``grid_mapping``, CF latitude/longitude
+  coordinates) is read with xarray (:func:`geoverify.sources.georeference`, the
+  fallback the area and country checks share) and ``crs_source`` says so.
 
 In a file holding several variables (NetCDF, HDF5), the evidence key
 ``variable`` (``--variable`` on the command line) names the one measured.
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import EvidenceError
 from .measurement import Measurement
-from .sources import crs_fix_hint, netcdf_georeference, open_raster, probe_pixels, raster_source
+from .sources import crs_fix_hint, georeference, open_raster, probe_pixels, raster_source
 
 if TYPE_CHECKING:
     from .checks import Context
@@ -75,24 +76,15 @@ def nominal_resolution(location: str, variable: str | None = None) -> dict[str, 
     """
     source = raster_source(location, variable)
     with open_raster(source) as ds:
-        transform, crs = ds.transform, ds.crs
+        crs, transform, crs_source, transform_source = georeference(ds, source)
         width, height = ds.width, ds.height
         driver = ds.driver
         probe_pixels(ds, source)
     notes: dict[str, str] = {}
-    if driver == "netCDF" and (crs is None or transform.is_identity):
-        # GDAL misses a CRS given only as attributes, or 1-D coordinates without CF
-        # attributes (then its transform is the identity): read them with xarray.
-        found = netcdf_georeference(source)
-        if found is not None and (found["width"], found["height"]) == (width, height):
-            if crs is None and found["crs"] is not None:
-                crs = found["crs"]
-                notes["crs_source"] = found["crs_source"]
-            if transform.is_identity and found["transform"] is not None:
-                transform = found["transform"]
-                notes["transform_source"] = (
-                    "the variable's 1-D coordinates, read with xarray: GDAL found no geotransform"
-                )
+    if crs_source is not None:
+        notes["crs_source"] = crs_source
+    if transform_source is not None:
+        notes["transform_source"] = transform_source
     info = grid_resolution(
         transform, crs, width, height, source=source, no_crs_hint=crs_fix_hint(source, driver)
     )

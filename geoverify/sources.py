@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import EvidenceError, EvidenceReadError
 from .measurement import EvidenceRecord
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GDAL_OPTIONS",
+    "Georeference",
     "crs_fix_hint",
+    "georeference",
     "is_remote",
     "netcdf_georeference",
     "open_raster",
@@ -363,9 +365,11 @@ def netcdf_georeference(
     The CRS is looked for, in order, in the variable's ``crs`` attribute
     (``'+init=epsg:32719'`` is read as ``EPSG:32719``), its CF ``grid_mapping``
     variable (``crs_wkt``/``spatial_ref`` or the CF parameters), the file's
-    global ``crs`` attribute, then by rioxarray (a ``spatial_ref`` coordinate).
-    The transform comes from the regular 1-D coordinates of the last two
-    dimensions (or a 6-number ``transform`` attribute).
+    global ``crs`` attribute, then by rioxarray (a ``spatial_ref`` coordinate),
+    and last, for a variable naming no grid_mapping, from CF latitude/longitude
+    coordinates (WGS 84 assumed, see :func:`_cf_lonlat`).  The transform comes
+    from the regular 1-D coordinates of the last two dimensions (or a 6-number
+    ``transform`` attribute).
 
     Returns
     -------
@@ -405,6 +409,79 @@ def netcdf_georeference(
             "height": int(da.shape[-2]),
             "variable": variable,
         }
+
+
+class Georeference(NamedTuple):
+    """CRS and transform of an opened raster, and where they came from when not from GDAL."""
+
+    crs: Any
+    transform: Any
+    crs_source: str | None = None
+    transform_source: str | None = None
+
+
+def georeference(dataset: Any, location: str, *, unknown: str | None = None) -> Georeference:
+    """CRS and transform of an opened raster, completed from a NetCDF's attributes.
+
+    GDAL misses a CRS a NetCDF gives only as attributes (a ``crs`` attribute, a
+    CF ``grid_mapping`` it does not name, CF latitude/longitude coordinates
+    without grid_mapping), and 1-D coordinates without CF attributes (its
+    transform is then the identity): :func:`netcdf_georeference` reads them with
+    xarray, and ``crs_source`` / ``transform_source`` say so.  This is the one
+    fallback of the pixel-size, area and country checks.
+
+    Parameters
+    ----------
+    dataset : rasterio.io.DatasetReader
+        The raster opened by :func:`open_raster`.
+    location : str
+        What was opened (a path or a GDAL subdataset name ``NETCDF:"path":var``).
+    unknown : str, optional
+        For checks that read the pixels with GDAL (area, countries): what stays
+        unknown without a georeference (``"its area is unknown"``).  A missing
+        CRS is then an error, and so is a NetCDF grid GDAL does not see: without
+        a geotransform GDAL returns the rows bottom-up, so the coordinates read
+        with xarray would not describe the rows GDAL returns.
+
+    Raises
+    ------
+    EvidenceError
+        Only with ``unknown``: no CRS, or no geotransform GDAL sees in a NetCDF.
+    """
+    crs, transform = dataset.crs, dataset.transform
+    crs_source = transform_source = None
+    netcdf = dataset.driver == "netCDF"
+    if netcdf and (crs is None or transform.is_identity):
+        found = netcdf_georeference(location)
+        if found is not None and (found["width"], found["height"]) == (
+            dataset.width,
+            dataset.height,
+        ):
+            if crs is None and found["crs"] is not None:
+                crs, crs_source = found["crs"], found["crs_source"]
+            if transform.is_identity and found["transform"] is not None:
+                transform = found["transform"]
+                transform_source = (
+                    "the variable's 1-D coordinates, read with xarray: GDAL found no geotransform"
+                )
+    if unknown is not None:
+        if netcdf and dataset.transform.is_identity:
+            raise EvidenceError(
+                f"GDAL finds no geotransform for this NetCDF variable, so {unknown}",
+                source=location,
+                hint="Give the x/y (or lon/lat) coordinate variables their CF attributes "
+                "(standard_name, units), or convert with `gdal_translate -a_ullr … "
+                "-a_srs EPSG:… in.nc out.tif`.",
+            )
+        if crs is None:
+            raise EvidenceError(
+                f"the raster has no CRS, so {unknown}",
+                source=location,
+                hint=crs_fix_hint(location, dataset.driver)
+                if netcdf
+                else "Write the CRS into the file (e.g. `gdal_edit.py -a_srs EPSG:4326`).",
+            )
+    return Georeference(crs, transform, crs_source, transform_source)
 
 
 def _parse_crs(value: Any) -> Any:
@@ -453,7 +530,53 @@ def _xarray_crs(ds: Any, da: Any) -> tuple[Any, str] | None:
         found = None
     if found is not None:
         return CRS.from_user_input(found), "the spatial_ref/crs coordinate (rioxarray)"
+    if mapping is None:
+        lonlat = _cf_lonlat(da)
+        if lonlat is not None:
+            return CRS.from_epsg(4326), lonlat
     return None
+
+
+#: CF units of latitude and longitude (CF conventions 1.11, sections 4.1 and 4.2).
+_CF_LAT_UNITS = ("degrees_north", "degree_north", "degree_n", "degrees_n", "degreen", "degreesn")
+_CF_LON_UNITS = ("degrees_east", "degree_east", "degree_e", "degrees_e", "degreee", "degreese")
+
+
+def _cf_lonlat(da: Any) -> str | None:
+    """Where a variable without grid_mapping is on CF latitude/longitude coordinates, or None.
+
+    The last two dimensions must be 1-D coordinates that CF identifies as
+    latitude and longitude (units ``degrees_north``/``degrees_east`` or their CF
+    variants, or ``standard_name`` ``latitude``/``longitude``), latitudes within
+    ±90°.  CF leaves their datum unstated; WGS 84 (EPSG:4326) is assumed, as GDAL
+    and most CF readers do, and the description says so.
+    """
+    import numpy as np
+
+    ydim, xdim = da.dims[-2], da.dims[-1]
+    if ydim not in da.coords or xdim not in da.coords:
+        return None
+    lat, lon = da[ydim], da[xdim]
+
+    def says(coord: Any, units: tuple[str, ...], name: str) -> str | None:
+        unit = str(coord.attrs.get("units", "")).strip()
+        if unit.lower() in units:
+            return unit
+        if str(coord.attrs.get("standard_name", "")).strip().lower() == name:
+            return f"standard_name {name}"
+        return None
+
+    lat_says = says(lat, _CF_LAT_UNITS, "latitude")
+    lon_says = says(lon, _CF_LON_UNITS, "longitude")
+    if lat_says is None or lon_says is None or lat.ndim != 1 or lon.ndim != 1:
+        return None
+    values = np.asarray(lat.values, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.abs(values).max() > 90.0:
+        return None
+    return (
+        f"CF latitude/longitude coordinates {str(ydim)!r} ({lat_says}) and {str(xdim)!r} "
+        f"({lon_says}) without grid_mapping: WGS 84 (EPSG:4326) assumed"
+    )
 
 
 def _xarray_transform(da: Any) -> Any:
