@@ -49,6 +49,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -321,49 +322,29 @@ def census(matrix: Any, labels: Sequence[str] | None = None) -> Estimate:
     """Exact accuracies of a wall-to-wall census (every valid pixel pair counted).
 
     The matrix is the population, not a sample: OA = trace / N, UA_i = n_ii / n_i+
-    and PA_j = n_jj / n_+j are exact, so every standard error is ``0`` and the OA
-    "interval" is the degenerate ``(OA, OA)``.  A per-class SE is ``None`` only
-    where the accuracy itself is undefined (a class absent from the map or from the
-    reference, named in ``undefined``).
+    and PA_j = n_jj / n_+j are the proportions of :func:`simple_random`, but exact,
+    so every standard error is ``0`` and the OA "interval" is the degenerate
+    ``(OA, OA)``.  A per-class SE is ``None`` only where the accuracy itself is
+    undefined (a class absent from the map or from the reference, named in
+    ``undefined``).
     """
-    m, names = check_matrix(matrix, labels)
-    n = int(m.sum())
-    diag = np.diag(m).astype(float)
-    rows, cols = m.sum(axis=1), m.sum(axis=0)
-    oa = float(diag.sum() / n)
-    undefined: dict[str, str] = {}
-    ua: list[float | None] = []
-    pa: list[float | None] = []
-    f1: list[float | None] = []
-    for i, lab in enumerate(names):
-        u = float(diag[i] / rows[i]) if rows[i] > 0 else None
-        p_ = float(diag[i] / cols[i]) if cols[i] > 0 else None
-        if u is None:
-            undefined[f"users_accuracy.{lab}"] = "class absent from the map"
-        if p_ is None:
-            undefined[f"producers_accuracy.{lab}"] = "class absent from the reference"
-        ua.append(u)
-        pa.append(p_)
-        f1.append(_f1(u, p_))
-    q, a = disagreement(m)
-    return Estimate(
+    sample = simple_random(matrix, labels)
+    undefined = {
+        key: "class absent from the map"
+        if key.startswith("users_accuracy.")
+        else "class absent from the reference"
+        for key in sample.undefined
+        if key.startswith(("users_accuracy.", "producers_accuracy."))
+    }
+    oa = sample.overall_accuracy
+    return dataclasses.replace(
+        sample,
         design="census",
         estimator="wall-to-wall census: every valid pixel pair counted (exact, no sampling error)",
-        labels=names,
-        n=n,
-        matrix=m,
-        overall_accuracy=oa,
         overall_accuracy_se=0.0,
         overall_accuracy_ci=(oa, oa),
-        users_accuracy=ua,
-        users_accuracy_se=[None if u is None else 0.0 for u in ua],
-        producers_accuracy=pa,
-        producers_accuracy_se=[None if p_ is None else 0.0 for p_ in pa],
-        f1=f1,
-        kappa=kappa(m),
-        quantity_disagreement=q,
-        allocation_disagreement=a,
-        proportions=m / n,
+        users_accuracy_se=[None if u is None else 0.0 for u in sample.users_accuracy],
+        producers_accuracy_se=[None if p is None else 0.0 for p in sample.producers_accuracy],
         undefined=undefined,
     )
 
