@@ -23,6 +23,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from .measurement import Result, Verdict, jsonable
 from .sources import sha256_file
 from .submission import Submission
 from .units import format_quantity
+from .versions import versions
 
 __all__ = [
     "FORMATS",
@@ -41,6 +43,7 @@ __all__ = [
     "detail_tables",
     "render_html",
     "render_markdown",
+    "run_record",
     "summary_reason",
     "summary_table",
     "write_atomic",
@@ -102,18 +105,35 @@ def _shown_catalogue(path: Path, report_dir: Path | None = None) -> str:
     return _shown_path(path, report_dir)
 
 
+def run_record(command: Sequence[str] | None = None) -> dict[str, Any]:
+    """What a defence of the verdicts needs about the run itself.
+
+    ``time_utc`` (ISO 8601, seconds), the ``command`` line when the run came from
+    the command line (``None`` for a library call), and the ``versions`` of
+    geoverify, Python, GDAL, PROJ and every library that can change a figure
+    (:func:`geoverify.versions.versions`).
+    """
+    return {
+        "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": None if command is None else list(command),
+        "versions": versions(),
+    }
+
+
 def build_report(
     submission: Submission,
     catalogue: Catalogue,
     results: Sequence[Result],
     *,
     report_dir: Path | None = None,
+    run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict with exactly the keys of DESIGN.md.
+    """The report as a JSON-ready dict with the keys of DESIGN.md, plus ``run``.
 
     ``report_dir`` is the folder the report is written to: the submission and a
     catalogue other than the bundled one are recorded relative to it (see
-    :func:`_shown_path`).
+    :func:`_shown_path`).  ``run`` is :func:`run_record` (made here when not
+    given): the time, command line and library versions behind the verdicts.
     """
     summary = {str(v): 0 for v in Verdict}
     for result in results:
@@ -132,6 +152,7 @@ def build_report(
         },
         "results": [r.to_dict() for r in results],
         "summary": summary,
+        "run": run if run is not None else run_record(),
     }
 
 
@@ -506,11 +527,21 @@ def _embed_png(path: Path) -> str:
     return f"<p><img alt='figure' style='max-width:100%' src='data:image/png;base64,{encoded}'></p>"
 
 
+def _current_umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file + ``os.replace``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates 0600; a report is for colleagues too: honour the umask
+        # as ``open()`` would (0644 under the usual 022).
+        os.fchmod(fd, 0o666 & ~_current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

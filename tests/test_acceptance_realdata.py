@@ -182,6 +182,7 @@ def test_report_has_exactly_the_contract_keys(accepted: dict[str, Any]) -> None:
         "submission",
         "results",
         "summary",
+        "run",
     }
     assert report["submission"]["sha256"] == sha256(accepted["submission"])
     assert report["submission"]["directions"] == DIRECTIONS

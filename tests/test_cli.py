@@ -133,7 +133,24 @@ def test_version_subprocess():
     proc = run("--version")
     assert proc.returncode == 0
     version = importlib.metadata.version("geoverify")
-    assert proc.stdout.strip() == f"geoverify, version {version}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == f"geoverify, version {version}"
+    # issue 9: the versions that can change a figure, as `geoverify env` prints them
+    import rasterio
+
+    shown = dict(line.split(None, 1) for line in lines[2:])
+    assert shown["GDAL"] == rasterio.__gdal_version__
+    assert shown["numpy"] == importlib.metadata.version("numpy")
+    for name in ("python", "PROJ", "pyproj", "xarray", "shapely"):
+        assert shown[name] and shown[name] != "not installed", name
+
+
+def test_env_command_json():
+    proc = run("env", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(proc.stdout)
+    assert shown["geoverify"] == importlib.metadata.version("geoverify")
+    assert shown["pyproj"] == importlib.metadata.version("pyproj")
 
 
 def test_version_clirunner():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import importlib.metadata
 import json
 import math
 import os
+import platform
 import re
+import stat
 import tomllib
 from collections import Counter
 from html.parser import HTMLParser
@@ -29,7 +32,7 @@ from geoverify.submission import load_submission
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "configs" / "geo_indicators.toml"
 
-TOP_KEYS = {"geoverify_version", "catalogue", "submission", "results", "summary"}
+TOP_KEYS = {"geoverify_version", "catalogue", "submission", "results", "summary", "run"}
 RESULT_KEYS = {
     "indicator",
     "verdict",
@@ -127,6 +130,7 @@ def test_top_level_keys_exactly(run):
     assert set(report["summary"]) == VERDICTS
     assert report["geoverify_version"] == importlib.metadata.version("geoverify")
     assert report["submission"]["project"] == "Ecosystem map and disaster risk (report test)"
+    assert set(report["run"]) == {"time_utc", "command", "versions"}
     assert report["submission"]["directions"] == ["disaster", "asean_eco"]
 
 
@@ -363,3 +367,37 @@ def test_atomic_write_keeps_the_old_file_when_it_fails(tmp_path, monkeypatch):
     write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_report_records_the_versions_behind_its_figures(run):
+    """Issue 9: a verdict must be reproducible by someone else."""
+    import rasterio
+
+    versions = run["report"]["run"]["versions"]
+    for name in ("geoverify", "python", "numpy", "GDAL", "PROJ", "rasterio", "pyproj",
+                 "xarray", "shapely"):
+        assert versions.get(name), name
+    assert versions["GDAL"] == rasterio.__gdal_version__
+    assert versions["numpy"] == importlib.metadata.version("numpy")
+    assert versions["python"] == platform.python_version()
+    assert versions["geoverify"] == run["report"]["geoverify_version"]
+
+
+def test_report_records_time_and_command(run):
+    record = run["report"]["run"]
+    when = datetime.datetime.fromisoformat(record["time_utc"])
+    assert when.utcoffset() == datetime.timedelta(0)
+    assert abs((datetime.datetime.now(datetime.UTC) - when).total_seconds()) < 3600
+    assert record["command"][:2] == ["geoverify", "verify"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_reports_honour_the_umask(tmp_path, umask):
+    """Issue 9: mkstemp's 0600 made reports unreadable for colleagues."""
+    old = os.umask(umask)
+    try:
+        target = tmp_path / "report.json"
+        write_atomic(target, "{}\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask

@@ -24,6 +24,10 @@ class GeoverifyGroup(click.Group):
     """A group that turns geoverify and usage errors into one line on stderr and exit 2."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        argv = kwargs.get("args", args[0] if args else None)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        # the command line, as typed, for the report's run record
+        kwargs.setdefault("obj", {})["argv"] = ["geoverify", *argv]
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.UsageError as exc:
@@ -53,8 +57,25 @@ class GeoverifyGroup(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from ..versions import show_versions
+
+    click.echo(f"geoverify, version {__version__}")
+    show_versions()
+    ctx.exit(0)
+
+
 @click.group(cls=GeoverifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="geoverify")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show geoverify's version and the versions behind its figures, then exit.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -79,7 +100,7 @@ def _register() -> None:
     import importlib
     import importlib.util
 
-    for name in ("verify", "indicators", "resolution", "accuracy", "coverage", "stac"):
+    for name in ("verify", "indicators", "resolution", "accuracy", "coverage", "stac", "env"):
         module_name = f"geoverify.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue

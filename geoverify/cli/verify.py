@@ -11,7 +11,7 @@ from ..catalogue import load_catalogue
 from ..checks import Context
 from ..errors import GeoverifyError
 from ..measurement import Result
-from ..report import FORMATS, build_report, write_reports
+from ..report import FORMATS, build_report, run_record, write_reports
 from ..submission import load_submission
 from ..verify import exit_code
 from ..verify import verify as run_verify
@@ -108,7 +108,9 @@ def verify(
         on_result=show,
     )
     _relative_figures(results, out_dir)
-    report = build_report(sub, cat, results, report_dir=out_dir)
+    root = click.get_current_context().find_root().obj or {}
+    command = root.get("argv") or ["geoverify", *sys.argv[1:]]
+    report = build_report(sub, cat, results, report_dir=out_dir, run=run_record(command))
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
     summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)

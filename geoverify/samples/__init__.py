@@ -35,7 +35,10 @@ def record_metrics(manifests: list[Path], out_dir: Path) -> list[Path]:
     """Run ``verify`` on each manifest and write its report JSON to ``out_dir/<sample>.json``.
 
     Paths in the reports are relative to the working directory: run this from
-    the repository's root so the records are stable.
+    the repository's root so the records are stable.  The run record (time,
+    command, library versions) is left out: it changes with every run and
+    machine, and the comparison of recorded metrics ignores it
+    (:func:`geoverify.testing.assert_reports_equal`).
     """
     from ..catalogue import load_catalogue
     from ..checks import Context
@@ -50,6 +53,7 @@ def record_metrics(manifests: list[Path], out_dir: Path) -> list[Path]:
         submission = load_submission(manifest, catalogue)
         results = verify(submission, catalogue, context=Context(workers=2))
         report = build_report(submission, catalogue, results)
+        report.pop("run")
         path = out_dir / f"{manifest.parent.name}.json"
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
