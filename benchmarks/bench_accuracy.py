@@ -92,7 +92,7 @@ def child(mode: str, a: str, b: str, workers: int) -> dict[str, object]:
         out["seconds"] = time.perf_counter() - t0
         out["pixels"] = total // 2
     elif mode == "geoverify":
-        from geoverify.confusion import pair_counts
+        from geoverify.stats.confusion import pair_counts
 
         out["rss_before_mib"] = _peak_mib()
         t0 = time.perf_counter()
@@ -121,7 +121,7 @@ def child(mode: str, a: str, b: str, workers: int) -> dict[str, object]:
         xs = t.c + (rng.random(POINTS) * w) * t.a
         ys = t.f + (rng.random(POINTS) * h) * t.e
         if mode == "sample_geoverify":
-            from geoverify.confusion import sample_map
+            from geoverify.stats.confusion import sample_map
 
             frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=crs)
             t0 = time.perf_counter()

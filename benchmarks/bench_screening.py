@@ -78,7 +78,7 @@ def build() -> None:
 def run_scan(workers: int) -> dict[str, float]:
     import numpy as np
 
-    from geoverify.blocks import scan
+    from geoverify.io.scan import scan
 
     def func(arrays, window):
         return np.bincount(arrays[0].ravel(), minlength=256)

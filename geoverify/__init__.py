@@ -7,17 +7,17 @@ The data flow is one-way::
 >>> import geoverify
 >>> catalogue = geoverify.load_catalogue()
 >>> submission = geoverify.load_submission("sample_rasters/spine_pass/submission.toml", catalogue)
->>> results = geoverify.verify(submission, catalogue)
+>>> results = geoverify.run(submission, catalogue)
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .catalogue import Catalogue, Indicator, load_catalogue
-from .checks import Context
-from .decide import decide
-from .errors import (
+from geoverify._version import __version__
+from geoverify.checks import Context
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.decide import decide
+from geoverify.errors import (
     CatalogueError,
     EvidenceError,
     EvidenceReadError,
@@ -25,9 +25,10 @@ from .errors import (
     SubmissionError,
     UnitError,
 )
-from .measurement import EvidenceRecord, Measurement, Result, Verdict
-from .submission import Evidence, Submission, load_submission
-from .verify import evaluate, exit_code, verify
+from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
+from geoverify.model.catalogue import Catalogue, Indicator
+from geoverify.model.evidence import Evidence, Submission
+from geoverify.run import evaluate, exit_code, verify
 
 __all__ = [
     "Catalogue",

@@ -1,6 +1,6 @@
 """``python -m geoverify`` works the same as ``geoverify``."""
 
-from .cli.main import main
+from geoverify.cli.main import main
 
 if __name__ == "__main__":
     main()

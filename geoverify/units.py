@@ -7,7 +7,7 @@ conversion (it needs the dry-air column) and is refused.
 
 from __future__ import annotations
 
-from .errors import UnitError
+from geoverify.errors import UnitError
 
 __all__ = ["UNITS", "convert", "dimension", "format_quantity"]
 

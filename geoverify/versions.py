@@ -78,7 +78,7 @@ def versions() -> dict[str, str | None]:
     >>> sorted(versions())[:3]
     ['GDAL', 'PROJ', 'dask']
     """
-    from . import __version__
+    from geoverify._version import __version__
 
     found: dict[str, str | None] = {
         "geoverify": __version__,

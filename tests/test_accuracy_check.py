@@ -13,12 +13,12 @@ import rasterio
 from rasterio.transform import from_origin
 from scipy import stats
 
-from geoverify.accuracy import accuracy_report, measure_accuracy
 from geoverify.checks import Context
+from geoverify.checks.accuracy.measure import accuracy_report, measure_accuracy
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.samples.accuracy import class_map, reference_points, write_points_csv
-from geoverify.samples.common import write_raster
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
+from geoverify.testing.samples.accuracy import class_map, reference_points, write_points_csv
+from geoverify.testing.samples.common import write_raster
 
 CRS = "EPSG:32650"
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"

@@ -9,11 +9,11 @@ import pytest
 from pyproj import Geod
 from rasterio.transform import from_origin
 
-from geoverify.area import cell_area_rows, measure_area, raster_area
 from geoverify.checks import Context
+from geoverify.checks.area.measure import cell_area_rows, measure_area, raster_area
 from geoverify.errors import EvidenceError
-from geoverify.samples.common import write_raster
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
+from geoverify.testing.samples.common import write_raster
 
 from .conftest import realdata_path
 

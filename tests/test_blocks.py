@@ -9,9 +9,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from geoverify.blocks import Grid, grid_of, iter_windows, scan
-from geoverify.classes import class_counts
 from geoverify.errors import EvidenceError
+from geoverify.io.scan import Grid, grid_of, iter_windows, scan
+from geoverify.stats.tallies import class_counts
 
 
 def _write(path: Path, data: np.ndarray, *, tiled: bool = True, nodata: int | None = 0) -> str:

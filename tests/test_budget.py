@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoverify.budget import against_threshold, combine, consistency, parse_budget
 from geoverify.checks import Context
+from geoverify.checks.retrieval.measure import measure_retrieval
 from geoverify.errors import EvidenceError
-from geoverify.retrieval import measure_retrieval
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
+from geoverify.stats.budget import against_threshold, combine, consistency, parse_budget
 
 INLINE = [
     {"component": "instrument noise", "value": 0.7, "kind": "random"},

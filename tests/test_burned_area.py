@@ -12,11 +12,11 @@ import rasterio
 from pyproj import Geod
 from rasterio.transform import from_origin
 
-from geoverify.burned_area import agreement_metrics, measure_burned_area
-from geoverify.cellarea import cell_areas_km2
 from geoverify.checks import Context
+from geoverify.checks.burned_area.measure import agreement_metrics, measure_burned_area
 from geoverify.errors import EvidenceError
-from geoverify.submission import Evidence
+from geoverify.geo.cellarea import cell_areas_km2
+from geoverify.model.evidence import Evidence
 
 CTX = Context(workers=2)
 GEOD = Geod(ellps="WGS84")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from geoverify.catalogue import DEFAULT_CATALOGUE, load_catalogue
+from geoverify.config.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from geoverify.errors import CatalogueError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -341,10 +341,16 @@ CASES = [
         ["wildfire.second", "'also' needs measure"],
     ),
     (
-        "unknown region in params",
+        "param the check kind does not take",
         {"params": '{ region = "mars" }'},
         "params =",
-        ["wildfire.second", "unknown region 'mars'", "Use one of:", "asia_oceania"],
+        ["wildfire.second", "the 'count' check takes no param 'region'", "Params of 'count'"],
+    ),
+    (
+        "unknown region in params",
+        {"check": '"countries"', "params": '{ region = "mars" }'},
+        "params =",
+        ["wildfire.second", "param 'region'", "'mars' is not one of", "asia_oceania"],
     ),
     (
         "unknown region in also",

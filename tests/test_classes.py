@@ -11,12 +11,12 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-import geoverify.blocks as blocks
-from geoverify.catalogue import load_catalogue
-from geoverify.classes import class_counts
-from geoverify.measurement import Verdict
-from geoverify.submission import Evidence
-from geoverify.verify import evaluate
+import geoverify.io.scan as blocks
+from geoverify.config.catalogue import load_catalogue
+from geoverify.model import Verdict
+from geoverify.model.evidence import Evidence
+from geoverify.run import evaluate
+from geoverify.stats.tallies import class_counts
 
 WORLDCOVER = ("esa-worldcover", "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif")
 # a 1024 × 1024 window of the tile holding 9 classes, some rare (95: 30 px, 90: 1 px)
@@ -31,7 +31,7 @@ def catalogue():
 @pytest.fixture
 def small_windows(monkeypatch):
     """Make ``class_counts`` stream in many small windows, and record them."""
-    import geoverify.classes as classes_module
+    import geoverify.stats.tallies as classes_module
 
     seen: list[object] = []
     real_scan = blocks.scan

@@ -17,15 +17,15 @@ import pytest
 from click.testing import CliRunner
 
 from geoverify.cli.main import main
-from geoverify.measurement import Measurement
-from geoverify.samples.common import COMMON_EVIDENCE
+from geoverify.model import Measurement
+from geoverify.testing.samples.common import COMMON_EVIDENCE
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "configs" / "geo_indicators.toml"
 
 # Indicators of a "disaster" submission whose checks belong to the spine (count, share, no
 # region lookups): geo_common.member_country_events / developing_country_demo need
-# geoverify.regions and programme.duration needs geoverify.period, written by others.
+# geoverify.geo.regions and programme.duration needs the period check, written by others.
 PASSING = [
     "disaster.platform",
     "disaster.datasets",
@@ -206,7 +206,7 @@ def test_exit_3_when_inconclusive(passing, tmp_path, monkeypatch):
         return Measurement(1.0, "count", ci=(0.5, 1.5))
 
     monkeypatch.setattr(
-        importlib.import_module("geoverify.verify"), "get_check", lambda k: straddling
+        importlib.import_module("geoverify.run"), "get_check", lambda k: straddling
     )
     result = invoke("verify", str(passing), "--out", str(tmp_path / "o"), *only(["disaster.guide"]))
     assert result.exit_code == 3, result.output

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from rasterio.transform import from_origin
 
 from geoverify.cli.accuracy import accuracy
-from geoverify.samples.accuracy import class_map, reference_points, write_points_csv
-from geoverify.samples.common import write_raster
+from geoverify.testing.samples.accuracy import class_map, reference_points, write_points_csv
+from geoverify.testing.samples.common import write_raster
 
 CRS = "EPSG:32650"
 CONTRACT = {

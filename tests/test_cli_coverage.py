@@ -12,7 +12,7 @@ from pyproj import Geod
 from rasterio.transform import from_origin
 
 from geoverify.cli.coverage import coverage
-from geoverify.samples.common import write_raster
+from geoverify.testing.samples.common import write_raster
 
 from .conftest import realdata_path
 

@@ -12,10 +12,11 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 from sklearn.metrics import confusion_matrix
 
-from geoverify.confusion import class_counts, pair_counts, sample_map
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.samples.accuracy import class_map
-from geoverify.samples.common import write_raster
+from geoverify.stats.confusion import pair_counts, sample_map
+from geoverify.stats.tallies import class_counts
+from geoverify.testing.samples.accuracy import class_map
+from geoverify.testing.samples.common import write_raster
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 CRS = "EPSG:32650"

@@ -11,11 +11,12 @@ import pytest
 from rasterio.transform import from_origin
 
 from geoverify.checks import Context
-from geoverify.countries import measure_countries
+from geoverify.checks.countries.measure import measure_countries
 from geoverify.errors import EvidenceError
-from geoverify.regions import country_boundaries, country_code, in_region, region_members
-from geoverify.samples.common import write_raster, write_text
-from geoverify.submission import Evidence
+from geoverify.geo.regions import country_boundaries, country_code, in_region, region_members
+from geoverify.io.sources import read_vector
+from geoverify.model.evidence import Evidence
+from geoverify.testing.samples.common import write_raster, write_text
 
 from .conftest import realdata_path
 
@@ -127,7 +128,7 @@ def test_polygons_and_listed_codes(tmp_path: Path) -> None:
 
 def test_user_boundaries_file(tmp_path: Path) -> None:
     path, ne = _natural_earth()
-    user = country_boundaries(path)
+    user = country_boundaries(read_vector(path), source=str(path))
     # Northern Cyprus (CYN) and Somaliland (SOL) are Natural Earth codes, not ISO 3166-1
     assert set(user["iso3"]) == set(ne["iso_a3"]) - {"-99", "CYN", "SOL"}
     rows = ["lon,lat"] + [f"{lon},{lat}" for lon, lat in CAPITALS.values()]

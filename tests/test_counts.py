@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from geoverify.catalogue import load_catalogue
 from geoverify.checks import Context
-from geoverify.counts import measure_count, proven_items
-from geoverify.measurement import Verdict
-from geoverify.submission import load_submission
-from geoverify.verify import evaluate
+from geoverify.checks.count.measure import measure_count
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.io.items import proven_items
+from geoverify.model import Verdict
+from geoverify.run import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,13 @@ import importlib
 
 import pytest
 
-from geoverify.catalogue import Condition, Indicator, load_catalogue
+from geoverify.config.catalogue import load_catalogue
 from geoverify.decide import decide, decide_condition
 from geoverify.errors import UnitError
-from geoverify.measurement import Measurement, Verdict
-from geoverify.submission import Evidence
-from geoverify.verify import evaluate, exit_code
+from geoverify.model import Measurement, Verdict
+from geoverify.model.catalogue import Condition, Indicator
+from geoverify.model.evidence import Evidence
+from geoverify.run import evaluate, exit_code
 
 P, F, INC = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
 
@@ -173,7 +174,7 @@ def test_incompatible_units_are_an_error_verdict_in_verify(monkeypatch, tmp_path
     def fake_check(evidence, params, context):
         return Measurement(5.0, "s")
 
-    verify_module = importlib.import_module("geoverify.verify")
+    verify_module = importlib.import_module("geoverify.run")
     monkeypatch.setattr(verify_module, "get_check", lambda kind: fake_check)
     evidence = Evidence(indicator.id, tmp_path, {"note": "fake"}, "test")
     result = evaluate(indicator, evidence)
@@ -287,7 +288,7 @@ def test_decide_builds_the_result_in_the_indicators_unit():
 
 
 def test_exit_codes_from_verdicts():
-    from geoverify.measurement import Result
+    from geoverify.model import Result
 
     def results(*verdicts):
         return [Result(f"x.i{n}", v) for n, v in enumerate(verdicts)]

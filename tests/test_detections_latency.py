@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from geoverify.checks import Context
-from geoverify.detections import measure_detections
+from geoverify.checks.detections.measure import measure_detections
+from geoverify.checks.latency.measure import measure_latency
 from geoverify.errors import EvidenceError
-from geoverify.latency import measure_latency
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
 
 ROWS = [
     # orbit 101: A, B, C detected (A twice), D not detected -> 3

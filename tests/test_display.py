@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoverify.catalogue import display_text, load_catalogue
+from geoverify.config.catalogue import load_catalogue
+from geoverify.model.catalogue import display_text
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from geoverify import estimators as est
 from geoverify.errors import EvidenceError
+from geoverify.stats import estimators as est
 
 Z = 1.959963984540054
 

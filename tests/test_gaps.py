@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 import rasterio
 
-from geoverify.area import measure_area, raster_area
 from geoverify.checks import Context
-from geoverify.countries import countries_of_raster, measure_countries
+from geoverify.checks.area.measure import measure_area, raster_area
+from geoverify.checks.countries.measure import countries_of_raster, measure_countries
+from geoverify.checks.period.measure import measure_period, read_times
+from geoverify.checks.resolution.measure import nominal_resolution
 from geoverify.errors import EvidenceError
-from geoverify.period import measure_period, read_times
-from geoverify.regions import country_boundaries
-from geoverify.resolution import nominal_resolution
-from geoverify.sources import georeference, open_raster
-from geoverify.submission import Evidence
+from geoverify.geo.regions import country_boundaries
+from geoverify.io.sources import georeference, open_raster
+from geoverify.model.evidence import Evidence
 
 CTX = Context(workers=1)
 

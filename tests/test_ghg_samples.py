@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geoverify.budget import parse_budget
-from geoverify.catalogue import load_catalogue
 from geoverify.checks import Context
-from geoverify.collocations import read_collocations
-from geoverify.figures import retrieval_figures
-from geoverify.samples.ghg import build
-from geoverify.submission import load_submission
-from geoverify.verify import verify
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.io.collocations import read_collocations
+from geoverify.report.figures import retrieval_figures
+from geoverify.run import verify
+from geoverify.stats.budget import parse_budget
+from geoverify.testing.samples.ghg import build
 
 EXPECTED = {
     "ghg_pass": {

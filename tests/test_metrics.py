@@ -1,7 +1,7 @@
 """The recorded metrics in metrics/ are what `geoverify verify` produces on sample_rasters/.
 
 Any change of a metric shows as a failing test and, once regenerated with
-``python -m geoverify.samples``, as a diff of metrics/*.json.
+``python -m geoverify.testing.samples``, as a diff of metrics/*.json.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from geoverify.samples import build_all, record_metrics
 from geoverify.testing import RTOL, assert_reports_equal, report_differences
+from geoverify.testing.samples import build_all, record_metrics
 
 from .conftest import ROOT
 
@@ -35,7 +35,9 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 def test_every_sample_has_a_recorded_report(regenerated: dict[str, dict]) -> None:
     recorded = {p.stem for p in (ROOT / "metrics").glob("*.json")}
-    assert recorded == set(regenerated), "run `python -m geoverify.samples` and commit metrics/"
+    assert recorded == set(regenerated), (
+        "run `python -m geoverify.testing.samples` and commit metrics/"
+    )
 
 
 def test_recorded_metrics_match(regenerated: dict[str, dict]) -> None:
@@ -49,7 +51,7 @@ def test_recorded_metrics_match(regenerated: dict[str, dict]) -> None:
         assert_reports_equal(
             report,
             recorded,
-            name=f"metrics/{name}.json (regenerate with `python -m geoverify.samples`)",
+            name=f"metrics/{name}.json (regenerate with `python -m geoverify.testing.samples`)",
         )
 
 
@@ -82,7 +84,7 @@ def test_comparison_tolerates_last_digits_only() -> None:
         assert len(diffs) == 1, diffs
         assert diffs[0].startswith("night_light.application_area: " + ".".join(path))
         assert repr(changed) in diffs[0]
-    with pytest.raises(AssertionError, match="night_light.application_area: verdict"):
+    with pytest.raises(AssertionError, match=r"night_light\.application_area: verdict"):
         other = json.loads(json.dumps(base))
         other["results"][0]["verdict"] = "fail"
         assert_reports_equal(other, base)

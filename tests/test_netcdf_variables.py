@@ -17,14 +17,15 @@ import rasterio
 import xarray as xr
 from click.testing import CliRunner
 
-from geoverify.area import measure_area
 from geoverify.checks import Context
-from geoverify.classes import measure_classes
+from geoverify.checks.area.measure import measure_area
+from geoverify.checks.classes.measure import measure_classes
+from geoverify.checks.resolution.measure import nominal_resolution
 from geoverify.cli.main import main
+from geoverify.config.submission import evidence_keys
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.resolution import nominal_resolution
-from geoverify.sources import open_raster, raster_source, split_subdataset
-from geoverify.submission import EVIDENCE_KEYS, Evidence
+from geoverify.io.sources import open_raster, raster_source, split_subdataset
+from geoverify.model.evidence import Evidence
 
 
 def invoke(*args: str):
@@ -147,7 +148,7 @@ def test_xarray_spatial_crs_from_attributes(realdata):
 
 def test_xarray_spatial_in_a_submission_says_where_the_crs_came_from(realdata, tmp_path):
     shutil.copy(realdata("xarray-spatial", "red_band.nc"), tmp_path / "red.nc")
-    from geoverify.resolution import measure_resolution
+    from geoverify.checks.resolution.measure import measure_resolution
 
     evidence = Evidence("eo.res", tmp_path, {"raster": "red.nc"}, "submission.toml")
     result = measure_resolution(evidence, {"axis": "coarser"}, Context())
@@ -220,7 +221,7 @@ def test_classes_and_area_read_the_named_variable(tmp_path):
 
 def test_variable_is_an_evidence_key():
     for kind in ("resolution", "classes", "area"):
-        assert EVIDENCE_KEYS[kind]["variable"] is str
+        assert evidence_keys(kind)["variable"] is str
 
 
 def test_variable_on_a_geotiff_is_refused(realdata):

@@ -9,9 +9,14 @@ import numpy as np
 import pytest
 
 from geoverify.checks import Context
+from geoverify.checks.period.measure import (
+    calendar_years,
+    measure_period,
+    parse_step,
+    year_from_name,
+)
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.period import calendar_years, measure_period, parse_step, year_from_name
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
 
 from .conftest import realdata_path
 

@@ -21,15 +21,17 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from geoverify.catalogue import Condition, load_catalogue
 from geoverify.checks import Context
-from geoverify.classes import measure_classes
+from geoverify.checks.classes.measure import measure_classes
+from geoverify.checks.countries.measure import measure_countries
 from geoverify.cli.main import main
-from geoverify.countries import measure_countries
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
 from geoverify.errors import GeoverifyError, SubmissionError
+from geoverify.io.sources import read_failure
+from geoverify.model.catalogue import Condition
+from geoverify.model.evidence import Evidence
 from geoverify.report import build_report
-from geoverify.sources import read_failure
-from geoverify.submission import Evidence, load_submission
 from geoverify.units import format_quantity
 
 from .conftest import realdata_path

@@ -10,10 +10,10 @@ import pytest
 import rasterio
 import rasterio.shutil
 
-from geoverify import sources
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.remote import NOT_HASHED, read_overview, read_window, remote_record, sha256_url
-from geoverify.stac import compare_metadata_to_data, metadata_resolution, resolve_stac
+from geoverify.io import sources
+from geoverify.io.remote import NOT_HASHED, read_overview, read_window, remote_record, sha256_url
+from geoverify.io.stac import compare_metadata_to_data, metadata_resolution, resolve_stac
 
 from .conftest import REALDATA
 from .stac_servers import RangeServer
@@ -113,7 +113,7 @@ def test_real_worldcover_overview_over_http() -> None:
 
 
 def test_stac_to_remote_cog_metadata_disagreement(stac_world) -> None:
-    from geoverify.resolution import nominal_resolution
+    from geoverify.checks.resolution.measure import nominal_resolution
 
     found = resolve_stac({"api": stac_world.api, "collections": ["mislabelled"]}, where="x")
     (item,) = found.items

@@ -23,11 +23,11 @@ from click.testing import CliRunner
 from rasterio.transform import from_origin
 
 import geoverify.report as report_module
-from geoverify.catalogue import load_catalogue
 from geoverify.cli.main import main
-from geoverify.measurement import EvidenceRecord, Result, Verdict
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.model import EvidenceRecord, Result, Verdict
 from geoverify.report import build_report, write_atomic, write_reports
-from geoverify.submission import load_submission
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "configs" / "geo_indicators.toml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geoverify.catalogue import load_catalogue
+from geoverify.config.catalogue import load_catalogue
 from geoverify.report import render_html, render_markdown
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,13 +20,13 @@ from affine import Affine
 from click.testing import CliRunner
 from rasterio.transform import from_origin
 
-from geoverify.catalogue import load_catalogue
+from geoverify.checks.resolution.measure import nominal_resolution
 from geoverify.cli.main import main
+from geoverify.config.catalogue import load_catalogue
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.measurement import Verdict
-from geoverify.resolution import nominal_resolution
-from geoverify.submission import Evidence
-from geoverify.verify import evaluate
+from geoverify.model import Verdict
+from geoverify.model.evidence import Evidence
+from geoverify.run import evaluate
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 

@@ -11,8 +11,7 @@ import pytest
 from scipy import stats
 
 from geoverify.checks import Context
-from geoverify.errors import EvidenceError, UnitError
-from geoverify.retrieval import (
+from geoverify.checks.retrieval.measure import (
     bias,
     chi2_interval,
     collocations_to_decide,
@@ -23,7 +22,8 @@ from geoverify.retrieval import (
     rmse,
     station_variability,
 )
-from geoverify.submission import Evidence
+from geoverify.errors import EvidenceError, UnitError
+from geoverify.model.evidence import Evidence
 
 D = [1.0, 2.0, 3.0, 4.0, 5.0]
 
@@ -227,23 +227,26 @@ def test_missing_file_and_columns(tmp_path: Path) -> None:
         measure_retrieval(_evidence(tmp_path, collocations="c.csv"), PARAMS, Context())
 
 
-def test_figures_written_when_the_context_asks(tmp_path: Path) -> None:
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class FigureContext(Context):
-        figures_dir: Path | None = None
+def test_figures_drawn_by_the_report_from_the_check_data(tmp_path: Path) -> None:
+    """The check returns data; the report draws (issue 10: no PNGs from checks)."""
+    from geoverify.model import Result, Verdict
+    from geoverify.report.figures import draw_figures
 
     g = np.random.default_rng(5)
     _collocations(tmp_path, np.round(g.normal(0, 1, 40), 3).tolist(), ["a", "b"] * 20)
     budget = [{"component": "noise", "value": 0.9, "kind": "random"}]
     evidence = _evidence(tmp_path, collocations="c.csv", budget=budget)
-    m = measure_retrieval(evidence, PARAMS, FigureContext(workers=1, figures_dir=tmp_path / "f"))
-    names = [Path(p).name for p in m.details["figures"]]
+    m = measure_retrieval(evidence, PARAMS, Context(workers=1))
+    assert "figures" not in m.details
+    assert len(m.plots["retrieval"]["collocations"]) == 40
+    result = Result("ghg.xco2_precision", Verdict.PASS, plots=m.plots)
+    draw_figures([result], tmp_path / "out")
+    names = [Path(p).name for p in result.details["figures"]]
     assert names == [
         "ghg_xco2_precision_scatter.png",
         "ghg_xco2_precision_differences.png",
         "ghg_xco2_precision_budget.png",
     ]
-    assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in m.details["figures"])
-    assert "figures" not in measure_retrieval(evidence, PARAMS, Context(workers=1)).details
+    assert all(
+        (tmp_path / "out" / p).read_bytes()[:4] == b"\x89PNG" for p in result.details["figures"]
+    )

@@ -15,10 +15,10 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from geoverify import estimators as est
 from geoverify.checks import Context
 from geoverify.errors import GeoverifyError
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
+from geoverify.stats import estimators as est
 
 Z = 1.959963984540054
 
@@ -81,7 +81,7 @@ def test_stehman_samples_in_a_stratum_without_pixels_are_refused() -> None:
 def test_pair_counts_with_a_different_nodata_on_each_side(tmp_path: Path) -> None:
     from sklearn.metrics import confusion_matrix
 
-    from geoverify.confusion import pair_counts
+    from geoverify.stats.confusion import pair_counts
 
     rng = np.random.default_rng(1)
     m = rng.integers(0, 3, (40, 40)).astype("uint8")
@@ -98,7 +98,7 @@ def test_pair_counts_with_a_different_nodata_on_each_side(tmp_path: Path) -> Non
 
 
 def test_resampled_reference_smaller_than_the_map_excludes_the_outside(tmp_path: Path) -> None:
-    from geoverify.confusion import pair_counts
+    from geoverify.stats.confusion import pair_counts
 
     rng = np.random.default_rng(0)
     m = rng.integers(1, 3, (40, 40)).astype("uint8")
@@ -116,7 +116,7 @@ def test_olofsson_weights_on_a_geographic_map_are_area_shares(tmp_path: Path) ->
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geoverify.accuracy import accuracy_report
+    from geoverify.checks.accuracy.measure import accuracy_report
 
     a = np.full((90, 10), 2, "uint8")
     a[:30] = 1  # class 1 on 60-90 N, class 2 on 0-60 N, 1-degree cells
@@ -136,7 +136,7 @@ def test_points_on_a_0_360_longitude_grid(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geoverify.confusion import sample_map
+    from geoverify.stats.confusion import sample_map
 
     g = np.repeat((np.arange(360, dtype="uint16") + 1)[None, :], 180, axis=0)
     path = _write(tmp_path / "g.tif", g, from_origin(0, 90, 1, 1), crs="EPSG:4326", nodata=0)
@@ -151,7 +151,7 @@ def test_points_on_a_0_360_longitude_grid(tmp_path: Path) -> None:
 
 
 def test_ratio_estimate_refuses_a_stratum_without_samples() -> None:
-    from geoverify.burned_area import ratio_estimate
+    from geoverify.checks.burned_area.measure import ratio_estimate
 
     y = np.array([1.0, 0.0, 1.0, 0.0])
     with pytest.raises(GeoverifyError):
@@ -159,7 +159,7 @@ def test_ratio_estimate_refuses_a_stratum_without_samples() -> None:
 
 
 def test_ratio_estimate_two_strata_by_hand() -> None:
-    from geoverify.burned_area import ratio_estimate
+    from geoverify.checks.burned_area.measure import ratio_estimate
 
     # stratum 1 (W=.25): y = 1,0 x = 1,1; stratum 2 (W=.75): y = 1,1,0 x = 1,1,1
     y = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
@@ -174,7 +174,7 @@ def test_ratio_estimate_two_strata_by_hand() -> None:
 
 
 def test_cell_areas_of_a_grid_with_cell_centres_on_the_poles() -> None:
-    from geoverify.cellarea import cell_areas_km2
+    from geoverify.geo.cellarea import cell_areas_km2
 
     areas, _ = cell_areas_km2(from_origin(-0.125, 90.125, 0.25, 0.25), 721, "EPSG:4326")
     # 1440 columns cover the globe: total = WGS 84 ellipsoid surface, 510 065 621.7 km²
@@ -185,7 +185,7 @@ def test_cell_areas_of_a_grid_with_cell_centres_on_the_poles() -> None:
 
 
 def test_datetimes_with_offsets_are_compared_in_utc(tmp_path: Path) -> None:
-    from geoverify.period import measure_period
+    from geoverify.checks.period.measure import measure_period
 
     ev = Evidence("x.y", tmp_path, {"datetimes": ["2026-03-29T00:50:00+01:00",
                                                   "2026-03-29T00:00:00Z"]}, "s:1")
@@ -196,7 +196,7 @@ def test_datetimes_with_offsets_are_compared_in_utc(tmp_path: Path) -> None:
 def test_files_in_different_calendars_give_a_geoverify_error(tmp_path: Path) -> None:
     import xarray as xr
 
-    from geoverify.period import measure_period
+    from geoverify.checks.period.measure import measure_period
 
     for name, cal, start in (("a.nc", "noleap", "2000-01-01"), ("b.nc", "standard", "2001-01-01")):
         t = xr.DataArray(np.arange(3.0), dims="time",
@@ -211,8 +211,8 @@ def test_files_in_different_calendars_give_a_geoverify_error(tmp_path: Path) -> 
 
 
 def test_warning_planner_when_every_warning_verified(tmp_path: Path) -> None:
-    from geoverify.estimators import wilson_interval
-    from geoverify.warning import measure_warning
+    from geoverify.checks.warning.measure import measure_warning
+    from geoverify.stats.estimators import wilson_interval
 
     days = [f"2027-{m:02d}-01" for m in range(1, 10)]
     onsets = [f"2027-{m:02d}-10" for m in range(1, 10)]
@@ -241,7 +241,7 @@ def test_stehman_more_samples_than_pixels_in_a_stratum_are_refused() -> None:
 
 
 def test_ratio_estimate_refuses_a_stratum_with_a_single_sample() -> None:
-    from geoverify.burned_area import ratio_estimate
+    from geoverify.checks.burned_area.measure import ratio_estimate
 
     y = np.array([1.0, 0.0, 1.0])
     with pytest.raises(GeoverifyError, match="1 sample"):
@@ -249,7 +249,7 @@ def test_ratio_estimate_refuses_a_stratum_with_a_single_sample() -> None:
 
 
 def test_resampled_reference_counts_the_outside_as_excluded(tmp_path: Path) -> None:
-    from geoverify.confusion import pair_counts
+    from geoverify.stats.confusion import pair_counts
 
     m = np.ones((40, 40), "uint8")
     mp = _write(tmp_path / "m.tif", m, from_origin(0, 400, 10, 10), nodata=0)
@@ -259,14 +259,14 @@ def test_resampled_reference_counts_the_outside_as_excluded(tmp_path: Path) -> N
 
 
 def test_cell_areas_more_than_half_a_cell_beyond_a_pole_are_refused() -> None:
-    from geoverify.cellarea import cell_areas_km2
+    from geoverify.geo.cellarea import cell_areas_km2
 
     with pytest.raises(GeoverifyError):
         cell_areas_km2(from_origin(0, 90.2, 0.25, 0.25), 10, "EPSG:4326")
 
 
 def test_budget_consistency_refuses_a_non_finite_precision() -> None:
-    from geoverify.budget import BudgetTotals, consistency
+    from geoverify.stats.budget import BudgetTotals, consistency
 
     totals = BudgetTotals(random=1.0, systematic=0.0, total=1.0, unit="ppm", components=())
     with pytest.raises(GeoverifyError):
@@ -291,7 +291,7 @@ def _burned_samples(tmp_path: Path, geometries: list, crs: int | None) -> Eviden
 def test_burned_area_samples_as_lines_or_without_crs_are_refused(tmp_path: Path) -> None:
     from shapely.geometry import LineString, Point
 
-    from geoverify.burned_area import measure_burned_area
+    from geoverify.checks.burned_area.measure import measure_burned_area
 
     lines = [LineString([(0.5, 9.5), (1.5, 9.5)]), LineString([(0.5, 0.5), (1.5, 0.5)])]
     with pytest.raises(GeoverifyError, match="not points or polygons"):
@@ -306,7 +306,7 @@ def test_burned_area_samples_as_lines_or_without_crs_are_refused(tmp_path: Path)
 def test_burned_area_polygon_samples_are_read_at_their_centroid(tmp_path: Path) -> None:
     from shapely.geometry import box
 
-    from geoverify.burned_area import measure_burned_area
+    from geoverify.checks.burned_area.measure import measure_burned_area
 
     # burned map on rows 0-4 (latitudes 5-10); polygons centred on 9.5 N (burned) and 0.5 N
     polys = [box(0.2, 9.2, 0.8, 9.8), box(3.2, 0.2, 3.8, 0.8)] * 2
@@ -319,7 +319,7 @@ def test_burned_area_samples_on_a_0_360_longitude_grid(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geoverify.burned_area import measure_burned_area
+    from geoverify.checks.burned_area.measure import measure_burned_area
 
     grid = np.zeros((180, 360), "int16")
     grid[:, 340:] = 1  # burned on 340-360 E, i.e. 20 W - 0
@@ -338,7 +338,7 @@ def test_stehman_on_a_geographic_map_uses_areas(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geoverify.accuracy import accuracy_report
+    from geoverify.checks.accuracy.measure import accuracy_report
 
     a = np.full((90, 10), 2, "uint8")
     a[:30] = 1

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 from rasterio.transform import from_origin
 
-from geoverify.accuracy import accuracy_report, measure_accuracy
 from geoverify.checks import Context
+from geoverify.checks.accuracy.measure import accuracy_report, measure_accuracy
+from geoverify.checks.countries.measure import countries_of_polygons, measure_countries
 from geoverify.cli.accuracy import accuracy
-from geoverify.countries import countries_of_polygons, measure_countries
-from geoverify.regions import country_boundaries
-from geoverify.samples.common import write_raster
-from geoverify.submission import Evidence
+from geoverify.geo.regions import country_boundaries
+from geoverify.model.evidence import Evidence
+from geoverify.testing.samples.common import write_raster
 
 from .conftest import realdata_path
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from geoverify.burned_area import measure_burned_area
-from geoverify.catalogue import load_catalogue
 from geoverify.checks import Context
-from geoverify.samples.wildfire import build
-from geoverify.sharpness import screen_upsampling
-from geoverify.submission import load_submission
+from geoverify.checks.burned_area.measure import measure_burned_area
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.stats.sharpness import screen_upsampling
+from geoverify.testing.samples.wildfire import build
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "configs" / "geo_indicators.toml"
 

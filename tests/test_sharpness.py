@@ -18,7 +18,7 @@ from rasterio.warp import Resampling, reproject
 from scipy import ndimage
 
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.sharpness import screen_array, screen_upsampling
+from geoverify.stats.sharpness import screen_array, screen_upsampling
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 

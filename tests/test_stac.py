@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from geoverify.checks import get_spec
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.stac import (
+from geoverify.io.stac import (
     StacItem,
     compare_metadata_to_data,
     metadata_footprint,
@@ -20,7 +21,7 @@ from geoverify.stac import (
     prepare_stac,
     resolve_stac,
 )
-from geoverify.submission import Evidence
+from geoverify.model.evidence import Evidence
 
 from .conftest import REALDATA
 
@@ -196,7 +197,7 @@ def test_api_stopped_mid_session(tmp_path: Path) -> None:
 def test_relative_and_file_hrefs_resolve() -> None:
     import pystac
 
-    from geoverify.stac import _stac_item
+    from geoverify.io.stac import _stac_item
 
     base = {
         "type": "Feature",
@@ -245,13 +246,14 @@ def test_prepare_stac_single_several_and_period(stac_world, tmp_path: Path) -> N
         spec = {"api": stac_world.api, **stac}
         return Evidence("x.y", tmp_path, {"stac": spec}, "submission.toml:9")
 
-    one = prepare_stac(evidence(ids=["lc-2015"], collections=["landcover"]), kind="resolution")
+    resolution = get_spec("resolution").stac_options()
+    one = prepare_stac(evidence(ids=["lc-2015"], collections=["landcover"]), **resolution)
     assert one.get("raster") == f"{stac_world.files}/lc_2015.tif"
     assert one.location("raster") == f"{stac_world.files}/lc_2015.tif"
-    several = prepare_stac(evidence(collections=["landcover"]), kind="resolution")
+    several = prepare_stac(evidence(collections=["landcover"]), **resolution)
     assert [e.get("title") for e in several.items] == ["lc-2015", "lc-2020", "lc-2025"]
     assert len(several.get("rasters")) == 3
-    period = prepare_stac(evidence(collections=["landcover"]), kind="period")
+    period = prepare_stac(evidence(collections=["landcover"]), **get_spec("period").stac_options())
     assert [d.year for d in period.get("datetimes")] == [2015, 2020, 2025]
     plain = Evidence("x.y", tmp_path, {"raster": "a.tif"}, "w")
     assert prepare_stac(plain) is plain
@@ -360,7 +362,7 @@ def test_replayed_earth_search_collection_404() -> None:
     ):
         from pystac_client.stac_api_io import StacApiIO
 
-        from geoverify.stac import _api_failure
+        from geoverify.io.stac import _api_failure
 
         try:
             StacApiIO().read_text("https://earth-search.aws.element84.com/v1/collections/foo")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from geoverify.catalogue import load_catalogue
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
 from geoverify.errors import SubmissionError
-from geoverify.measurement import Verdict
-from geoverify.submission import load_submission
-from geoverify.verify import verify
+from geoverify.model import Verdict
+from geoverify.run import verify
 
 PROJECT = """\
 [project]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoverify.collocations import convert_values, read_collocations
 from geoverify.errors import EvidenceError, UnitError
+from geoverify.io.collocations import convert_values, read_collocations
 from geoverify.units import convert
 
 AVOGADRO = 6.02214076e23  # exact (SI 2019)

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geoverify.catalogue import load_catalogue
 from geoverify.checks import Context
+from geoverify.checks.warning.measure import measure_warning, median_ci, wilson_interval
+from geoverify.config.catalogue import load_catalogue
 from geoverify.errors import EvidenceError
-from geoverify.measurement import Verdict
-from geoverify.submission import Evidence
-from geoverify.verify import evaluate
-from geoverify.warning import measure_warning, median_ci, wilson_interval
+from geoverify.model import Verdict
+from geoverify.model.evidence import Evidence
+from geoverify.run import evaluate
 
 WARNINGS = """hazard,region,issued
 locust,KEN-01,2027-01-01

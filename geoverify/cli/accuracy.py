@@ -1,6 +1,6 @@
 """``geoverify accuracy MAP REFERENCE``: thematic accuracy of one map, ad hoc.
 
-The JSON output is :func:`geoverify.accuracy.accuracy_report`; errors are one
+The JSON output is :func:`geoverify.checks.accuracy.measure.accuracy_report`; errors are one
 line on stderr and exit status 2.
 """
 
@@ -12,10 +12,8 @@ from typing import Any
 
 import click
 
-from ..accuracy import DESIGNS, accuracy_report
-from ..confusion import POLYGON_RULES, RESAMPLING
-from ..errors import GeoverifyError
-from .options import (
+from geoverify.checks.accuracy.measure import DESIGNS, accuracy_report
+from geoverify.cli.options import (
     emit_json,
     fail,
     format_option,
@@ -24,6 +22,8 @@ from .options import (
     want_progress,
     workers_option,
 )
+from geoverify.errors import GeoverifyError
+from geoverify.stats.confusion import POLYGON_RULES, RESAMPLING
 
 __all__ = ["accuracy"]
 

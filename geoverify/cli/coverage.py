@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from ..checks import Context
-from ..errors import EvidenceError, GeoverifyError
-from ..regions import REGIONS
-from ..submission import Evidence
-from .options import emit_json, fail, format_option, workers_option
+from geoverify.checks import Context
+from geoverify.cli.options import emit_json, fail, format_option, workers_option
+from geoverify.errors import EvidenceError, GeoverifyError
+from geoverify.geo.regions import REGIONS
+from geoverify.model.evidence import Evidence
 
 _VECTOR = {".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".csv", ".fgb"}
 _CUBE = {".nc", ".nc4", ".netcdf", ".cdf", ".zarr"}
@@ -33,9 +33,9 @@ def _coverage(
     workers: int,
     variable: str | None = None,
 ) -> dict[str, Any]:
-    from ..area import measure_area
-    from ..countries import measure_countries
-    from ..period import measure_period
+    from geoverify.checks.area.measure import measure_area
+    from geoverify.checks.countries.measure import measure_countries
+    from geoverify.checks.period.measure import measure_period
 
     files = [Path(p).resolve() for p in paths]
     for given, f in zip(paths, files, strict=True):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..versions import show_versions, versions
-from .options import emit_json, format_option
+from geoverify.cli.options import emit_json, format_option
+from geoverify.versions import show_versions, versions
 
 
 @click.command("env")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..catalogue import load_catalogue
-from .options import emit_json, format_option
+from geoverify.cli.options import emit_json, format_option
+from geoverify.config.catalogue import load_catalogue
 
 
 @click.command("indicators")

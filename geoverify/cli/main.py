@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import GeoverifyError
-from .options import EXIT_USAGE, error_line
+from geoverify._version import __version__
+from geoverify.cli.options import EXIT_USAGE, error_line
+from geoverify.errors import GeoverifyError
 
 
 class GeoverifyGroup(click.Group):
@@ -60,7 +60,7 @@ class GeoverifyGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from ..versions import show_versions
+    from geoverify.versions import show_versions
 
     click.echo(f"geoverify, version {__version__}")
     show_versions()

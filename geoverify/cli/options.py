@@ -8,8 +8,8 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import GeoverifyError
-from ..measurement import jsonable
+from geoverify.errors import GeoverifyError
+from geoverify.model import jsonable
 
 __all__ = [
     "EXIT_USAGE",

@@ -7,13 +7,13 @@ from typing import Any
 
 import click
 
-from ..checks import Context
-from ..errors import EvidenceReadError, GeoverifyError
-from ..measurement import Measurement
-from ..resolution import measure_resolution
-from ..sources import is_remote, split_subdataset
-from ..submission import Evidence
-from .options import emit_json, error_line, format_option
+from geoverify.checks import Context
+from geoverify.checks.resolution.measure import measure_resolution
+from geoverify.cli.options import emit_json, error_line, format_option
+from geoverify.errors import EvidenceReadError, GeoverifyError
+from geoverify.io.sources import split_subdataset
+from geoverify.model import Measurement
+from geoverify.model.evidence import Evidence, is_remote
 
 
 def _measure(raster: str, band: int, variable: str | None) -> Measurement:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .options import emit_json, format_option
+from geoverify.cli.options import emit_json, format_option
 
 
 def _bbox(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
@@ -57,7 +57,7 @@ def stac(
     \b
     geoverify stac http://127.0.0.1:7822 --collection landcover --datetime 2015/2025
     """
-    from ..stac import resolve_stac
+    from geoverify.io.stac import resolve_stac
 
     spec: dict[str, Any] = {"api": url, "max_items": max_items}
     if collections:

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from ..catalogue import load_catalogue
-from ..checks import Context
-from ..errors import GeoverifyError
-from ..measurement import Result
-from ..report import FORMATS, build_report, run_record, write_reports
-from ..submission import load_submission
-from ..verify import exit_code
-from ..verify import verify as run_verify
-from .options import progress_option, scheduler_option, want_progress, workers_option
+from geoverify.checks import Context
+from geoverify.cli.options import progress_option, scheduler_option, want_progress, workers_option
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.errors import GeoverifyError
+from geoverify.model import Result
+from geoverify.report import FORMATS, build_report, run_record, write_reports
+from geoverify.run import exit_code
+from geoverify.run import verify as run_verify
 
 _COLOURS = {"pass": "green", "fail": "red", "error": "yellow", "inconclusive": "magenta"}
 
@@ -88,7 +88,6 @@ def verify(
         workers=workers or Context().workers,
         scheduler=scheduler,
         progress=want_progress(progress),
-        figures_dir=out_dir / "figures",
     )
 
     def show(result: Result) -> None:
@@ -107,7 +106,9 @@ def verify(
         indicators=list(only) or None,
         on_result=show,
     )
-    _relative_figures(results, out_dir)
+    from geoverify.report.figures import draw_figures  # matplotlib: only when drawing
+
+    draw_figures(results, out_dir)
     root = click.get_current_context().find_root().obj or {}
     command = root.get("argv") or ["geoverify", *sys.argv[1:]]
     report = build_report(sub, cat, results, report_dir=out_dir, run=run_record(command))
@@ -141,15 +142,3 @@ def _writable(folder: Path) -> None:
             source=str(folder),
             hint="Choose a writable folder with --out DIR.",
         ) from None
-
-
-def _relative_figures(results: list[Result], out_dir: Path) -> None:
-    """Figures are referred to relative to the report folder (portable reports)."""
-    import os
-
-    for result in results:
-        figures = result.details.get("figures")
-        if figures:
-            result.details["figures"] = [
-                Path(os.path.relpath(f, out_dir)).as_posix() for f in figures
-            ]

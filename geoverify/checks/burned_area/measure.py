@@ -1,0 +1,906 @@
+"""Burned-area products: global land coverage and agreement with reference burned area.
+
+``measure_burned_area`` is the check of kind ``burned_area``; ``params["measure"]``
+chooses what it measures:
+
+``land_coverage``
+    Share (%) of the world's land covered by valid observations of the product.
+    The product is a binary (0 unburned / 1 burned) or burn-date (day of year)
+    raster, monthly rasters (``rasters``), or a NetCDF ``file`` with a time
+    dimension (``variable``).  FireCCI-style flags are honoured: ``unobserved``
+    (default −1: no valid observation in that step) and ``unburnable``
+    (default −2: not burnable — water, bare, urban, snow —, a valid statement about
+    the pixel).  A land pixel is *covered* when at least one time step holds a
+    valid observation (a value ≥ 0 or an unburnable flag); the per-step shares
+    are reported too.  Land is the evidence's ``land_mask`` (same grid, 1 = land)
+    or, without one, every pixel the product does not flag unburnable — stated
+    in the result.  Areas are geodesic per row for geographic grids.
+
+``agreement``
+    Agreement with reference burned area (Padilla et al. 2015 conventions: ``p_ij``
+    is the proportion of area with map class ``i`` and reference class ``j``,
+    1 = burned, 2 = unburned): commission error ``Ce = p12 / p1+``, omission error
+    ``Oe = p21 / p+1``, Dice coefficient ``DC = 2 p11 / (2 p11 + p12 + p21)`` and
+    relative bias ``relB = (p12 − p21) / p+1``.  The reference is a raster on the
+    product's grid (wall-to-wall, area-weighted census, no sampling error) or
+    reference samples (points with a 0/1 ``field``) under simple random
+    (``design = "simple"``) or stratified random sampling (``design =
+    "stratified"`` with a ``strata`` raster: each metric is then a combined ratio
+    estimator, area-weighted by stratum, with its standard error).  The value is
+    the Dice coefficient in %.
+
+References
+----------
+Padilla, M., Stehman, S. V., Ramo, R., Corti, D., Hantson, S., Oliva, P., …
+Chuvieco, E. (2015). Comparing the accuracies of remote sensing global burned
+area products using stratified random sampling and estimation. Remote Sensing of
+Environment 160, 114–121.
+Boschetti, L., Roy, D. P., & Justice, C. O. (2009). International Global Burned
+Area Satellite Product Validation Protocol, Part I. CEOS Land Product Validation
+subgroup.
+Chuvieco, E., Lizundia-Loiola, J., Pettinari, M. L., et al. (2018). Generation and
+analysis of a new global burned area product based on MODIS 250 m reflectance
+bands and thermal anomalies (FireCCI51). Earth System Science Data 10, 2015–2031.
+Stehman, S. V. (2014). Estimating area and map accuracy for stratified random
+sampling when the strata are different from the map classes. International
+Journal of Remote Sensing 35, 4923–4939.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from geoverify.errors import EvidenceError, EvidenceReadError
+from geoverify.geo.cellarea import cell_areas_km2
+from geoverify.io.scan import WINDOW_PIXELS, Window, scan
+from geoverify.io.sources import open_raster, read_failure, read_vector
+from geoverify.model import Measurement
+from geoverify.stats.confusion import wrap_longitudes
+
+if TYPE_CHECKING:
+    from geoverify.checks import Context
+    from geoverify.model.evidence import Evidence
+
+__all__ = [
+    "DEFAULT_UNBURNABLE",
+    "DEFAULT_UNOBSERVED",
+    "agreement_metrics",
+    "measure_burned_area",
+    "ratio_estimate",
+]
+
+#: FireCCI51 flag: no valid observation in the period (cloud, no acquisition).
+DEFAULT_UNOBSERVED: tuple[int, ...] = (-1,)
+#: FireCCI51 flag: not burnable (water, bare areas, urban, permanent snow and ice).
+DEFAULT_UNBURNABLE: tuple[int, ...] = (-2,)
+
+_MEASURES = ("land_coverage", "agreement")
+_Z95 = 1.959963984540054
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def measure_burned_area(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> Measurement:
+    """Measure a burned-area product: land coverage (%) or agreement (Dice, %).
+
+    Parameters
+    ----------
+    evidence : Evidence
+        ``raster`` | ``rasters`` | ``file`` + ``variable`` (the product), ``band``,
+        ``unobserved``, ``unburnable`` (int or list of ints), ``land_mask``;
+        for agreement ``reference`` (raster on the product's grid, or points with
+        ``field``), ``design`` (``simple`` | ``stratified``), ``strata`` (raster).
+    params : mapping
+        ``measure``: ``"land_coverage"`` or ``"agreement"``.
+    context : Context
+        Workers and optional dask scheduler for the streamed scans.
+
+    Returns
+    -------
+    Measurement
+        ``land_coverage``: value in %, details with land and covered areas (km²),
+        per-step shares and how land was defined.  ``agreement``: Dice coefficient
+        in %, details with the error matrix, Ce, Oe, DC, relB (and their standard
+        errors for samples).
+
+    References
+    ----------
+    Padilla et al. (2015) RSE 160, 114–121; Boschetti, Roy & Justice (2009) CEOS LPV
+    burned-area validation protocol; Chuvieco et al. (2018) ESSD 10, 2015–2031 (FireCCI51
+    flags −1 unobserved, −2 unburnable).
+    """
+    measure = params.get("measure")
+    if measure not in _MEASURES:
+        raise EvidenceError(
+            f"unknown burned-area measure {measure!r}",
+            source=evidence.indicator,
+            hint=f"The catalogue's params.measure must be one of {', '.join(_MEASURES)}.",
+        )
+    flags = _Flags(
+        unobserved=_int_list(evidence, "unobserved", DEFAULT_UNOBSERVED),
+        unburnable=_int_list(evidence, "unburnable", DEFAULT_UNBURNABLE),
+    )
+    if measure == "land_coverage":
+        return _land_coverage(evidence, flags, context)
+    return _agreement(evidence, flags, context)
+
+
+@dataclass(frozen=True)
+class _Flags:
+    unobserved: tuple[int, ...]
+    unburnable: tuple[int, ...]
+
+    def classify(
+        self, a: np.ndarray, nodata: float | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(observed, unburnable, burned)`` masks of a product array.
+
+        ``observed`` = a valid statement about the pixel: a value ≥ 0 or an
+        unburnable flag.  Nodata, NaN, unobserved flags and any other negative
+        value are not observed.
+        """
+        finite = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
+        valid = finite if nodata is None or not math.isfinite(nodata) else finite & (a != nodata)
+        unburnable = valid & np.isin(a, self.unburnable) if self.unburnable else valid & False
+        unobserved = np.isin(a, self.unobserved) if self.unobserved else valid & False
+        value_ok = valid & ~unobserved & (a >= 0)
+        observed = value_ok | unburnable
+        burned = value_ok & (a > 0)
+        return observed, unburnable, burned
+
+
+def _int_list(evidence: Evidence, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = evidence.get(key)
+    if value is None:
+        return default
+    values = [value] if isinstance(value, int) else list(value)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise EvidenceError(
+            f"{key!r} must be an integer flag or a list of integer flags, got {value!r}",
+            source=evidence.where,
+            hint=f"Write e.g. {key} = {list(default)}.",
+        )
+    if any(v >= 0 for v in values):
+        raise EvidenceError(
+            f"{key!r} flags must be negative (values ≥ 0 are observations), got {values}",
+            source=evidence.where,
+            hint="Burned-area products use negative flags (FireCCI: −1 unobserved, −2 unburnable).",
+        )
+    return tuple(values)
+
+
+# --------------------------------------------------------------------------- product access
+
+
+@dataclass(frozen=True)
+class _Product:
+    """The product's layers: GDAL rasters (one per time step) or one NetCDF variable."""
+
+    paths: tuple[str, ...]
+    bands: tuple[int, ...]
+    netcdf: str | None = None
+    variable: str | None = None
+
+
+def _product(evidence: Evidence) -> _Product:
+    band = int(evidence.get("band", 1))
+    given = [k for k in ("raster", "rasters", "file") if k in evidence]
+    if len(given) != 1:
+        raise EvidenceError(
+            "give the burned-area product as exactly one of raster, rasters or file "
+            f"(got {', '.join(given) or 'none'})",
+            source=evidence.where,
+            hint='Write raster = "ba.tif", rasters = ["ba_2026_01.tif", …] or '
+            'file = "ba.nc" with variable = "JD".',
+        )
+    if "file" in evidence:
+        variable = evidence.get("variable")
+        if not isinstance(variable, str):
+            raise EvidenceError(
+                "a NetCDF product needs its variable",
+                source=evidence.where,
+                hint='Add variable = "JD" (the burn-date or burned/unburned variable).',
+            )
+        return _Product((), (), netcdf=evidence.location("file"), variable=variable)
+    paths = evidence.locations("raster") or evidence.locations("rasters")
+    if not paths:
+        raise EvidenceError("rasters is empty", source=evidence.where, hint="List the files.")
+    return _Product(tuple(paths), tuple([band] * len(paths)))
+
+
+def _grid(path: str) -> tuple[Any, int, int, Any, float | None]:
+    with open_raster(path) as ds:
+        return ds.transform, ds.height, ds.width, ds.crs, ds.nodata
+
+
+def _nodatas(paths: Sequence[str]) -> list[float | None]:
+    return [_grid(p)[4] for p in paths]
+
+
+# --------------------------------------------------------------------------- land coverage
+
+
+def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measurement:
+    product = _product(evidence)
+    land_mask = evidence.location("land_mask", required=False)
+    if product.netcdf:
+        partial, grid = _coverage_netcdf(product, flags, land_mask)
+    else:
+        partial, grid = _coverage_rasters(product, flags, land_mask, context)
+    _transform, height, width, crs, area_method = grid
+    steps = len(partial["step_observed"])
+    land = float(partial["land"])
+    if land <= 0:
+        raise EvidenceError(
+            "no land in the grid: the land mask is empty or every pixel is flagged unburnable",
+            source=evidence.where,
+            hint="Give land_mask = a raster on the product's grid with 1 = land.",
+        )
+    covered = float(partial["covered"])
+    share = 100.0 * covered / land
+    per_step = [100.0 * float(v) / land for v in partial["step_observed"]]
+    land_source = (
+        "land_mask (1 = land)"
+        if land_mask
+        else "derived from the product: every pixel not flagged unburnable "
+        f"{list(flags.unburnable)} in any step (no land_mask given)"
+    )
+    details: dict[str, Any] = {
+        "measure": "land_coverage",
+        "land_km2": land,
+        "covered_km2": covered,
+        "uncovered_km2": land - covered,
+        "steps": steps,
+        "coverage_per_step_percent": per_step,
+        "mean_step_coverage_percent": float(np.mean(per_step)) if per_step else None,
+        "min_step_coverage_percent": float(np.min(per_step)) if per_step else None,
+        "land_source": land_source,
+        "covered_rule": "a land pixel is covered when at least one step holds a valid "
+        "observation (value >= 0) or an unburnable flag",
+        "flags": {"unobserved": list(flags.unobserved), "unburnable": list(flags.unburnable)},
+        "area_method": area_method,
+        "grid": {"width": width, "height": height, "crs": str(crs) if crs else None},
+    }
+    message = (
+        f"{share:.2f}% of the land ({land:,.0f} km², {land_source.split(':')[0]}) is covered by "
+        f"valid observations in at least one of {steps} step(s); per step "
+        f"{min(per_step):.2f}–{max(per_step):.2f}%."
+    )
+    return Measurement(value=share, unit="%", details=details, message=message)
+
+
+def _coverage_partial(
+    layers: Sequence[np.ndarray],
+    nodatas: Sequence[float | None],
+    land: np.ndarray | None,
+    flags: _Flags,
+    row_areas: np.ndarray,
+) -> dict[str, Any]:
+    """Areas (km²) of land, covered land and observed land per step, for one window."""
+    covered = np.zeros(layers[0].shape, bool)
+    any_unburnable = np.zeros(layers[0].shape, bool)
+    observed_steps = []
+    for layer, nodata in zip(layers, nodatas, strict=True):
+        observed, unburnable, _ = flags.classify(layer, nodata)
+        covered |= observed
+        any_unburnable |= unburnable
+        observed_steps.append(observed)
+    if land is None:
+        land = ~any_unburnable
+    weights = row_areas[:, None]
+    return {
+        "land": float((land * weights).sum()),
+        "covered": float(((covered & land) * weights).sum()),
+        "step_observed": np.array([float(((o & land) * weights).sum()) for o in observed_steps]),
+    }
+
+
+def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {k: a[k] + b[k] for k in a}
+
+
+def _land_from_mask(mask: np.ndarray, nodata: float | None) -> np.ndarray:
+    land = mask == 1
+    if nodata is not None and math.isfinite(nodata):
+        land &= mask != nodata
+    return land
+
+
+def _coverage_rasters(
+    product: _Product, flags: _Flags, land_mask: str | None, context: Context
+) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
+    transform, height, width, crs, _ = _grid(product.paths[0])
+    row_areas, method = cell_areas_km2(transform, height, crs)
+    nodatas = _nodatas(product.paths)
+    paths = list(product.paths) + ([land_mask] if land_mask else [])
+    bands = list(product.bands) + ([1] if land_mask else [])
+    mask_nodata = _grid(land_mask)[4] if land_mask else None
+    n = len(product.paths)
+
+    def func(arrays: list[np.ndarray], window: Window) -> dict[str, Any]:
+        land = _land_from_mask(arrays[n], mask_nodata) if land_mask else None
+        rows = row_areas[window.row_off : window.row_off + window.height]
+        return _coverage_partial(arrays[:n], nodatas, land, flags, rows)
+
+    result = scan(
+        paths,
+        func,
+        _add,
+        bands=bands,
+        workers=context.workers,
+        scheduler=context.scheduler,
+        progress=context.progress,
+        label="burned-area coverage",
+        window_pixels=max(1 << 16, WINDOW_PIXELS // len(paths)),
+    )
+    if result is None:
+        raise EvidenceError("the product has no pixels", source=product.paths[0])
+    return result, (transform, height, width, crs, method)
+
+
+def _coverage_netcdf(
+    product: _Product, flags: _Flags, land_mask: str | None
+) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
+    """Stream a NetCDF variable ``(time, y, x)`` by bands of rows (bounded memory)."""
+    assert product.netcdf is not None and product.variable is not None
+    var, ds = _open_netcdf_variable(product.netcdf, product.variable)
+    try:
+        transform, crs = _netcdf_grid(var, product.netcdf)
+        ydim, xdim = var.dims[-2], var.dims[-1]
+        tdims = [d for d in var.dims[:-2]]
+        height, width = var.sizes[ydim], var.sizes[xdim]
+        steps = int(np.prod([var.sizes[d] for d in tdims])) if tdims else 1
+        row_areas, method = cell_areas_km2(transform, height, crs)
+        nodata = _netcdf_nodata(var)
+        mask_ds = None
+        mask_nodata: float | None = None
+        if land_mask:
+            mt, mh, mw, _mcrs, mask_nodata = _grid(land_mask)
+            if (mh, mw) != (height, width) or not mt.almost_equals(transform, precision=1e-6):
+                raise EvidenceError(
+                    f"land_mask grid ({mw}x{mh}, {tuple(mt)[:6]}) differs from the product's "
+                    f"({width}x{height}, {tuple(transform)[:6]})",
+                    source=land_mask,
+                    hint="Deliver the land mask on the product's grid.",
+                )
+            mask_ds = open_raster(land_mask)
+        rows_per = max(1, WINDOW_PIXELS // max(1, width * steps))
+        total: dict[str, Any] | None = None
+        ctx = mask_ds.__enter__() if mask_ds is not None else None
+        try:
+            for r0 in range(0, height, rows_per):
+                r1 = min(height, r0 + rows_per)
+                try:
+                    block = np.asarray(var.isel({ydim: slice(r0, r1)}).values)
+                except Exception as exc:  # netCDF4/h5netcdf/scipy raise unrelated types
+                    raise read_failure(product.netcdf, exc) from None
+                layers = list(block.reshape(steps, r1 - r0, width))
+                land = None
+                if ctx is not None:
+                    from rasterio.windows import Window as RioWindow
+
+                    mask = ctx.read(1, window=RioWindow(0, r0, width, r1 - r0))
+                    land = _land_from_mask(mask, mask_nodata)
+                part = _coverage_partial(layers, [nodata] * steps, land, flags, row_areas[r0:r1])
+                total = part if total is None else _add(total, part)
+        finally:
+            if mask_ds is not None:
+                mask_ds.__exit__(None, None, None)
+    finally:
+        ds.close()
+    if total is None:
+        raise EvidenceError("the NetCDF variable has no pixels", source=product.netcdf)
+    return total, (transform, height, width, crs, method)
+
+
+def _open_netcdf_variable(path: str, variable: str) -> tuple[Any, Any]:
+    import xarray as xr
+
+    last: Exception | None = None
+    for engine in (None, "scipy", "h5netcdf"):
+        try:
+            ds = xr.open_dataset(path, engine=engine, mask_and_scale=False, decode_times=False)
+            break
+        except FileNotFoundError:
+            raise EvidenceReadError("file not found", source=path) from None
+        except Exception as exc:  # each backend fails differently on foreign files
+            last = exc
+    else:
+        raise EvidenceReadError(
+            f"cannot be opened as NetCDF ({str(last).splitlines()[0] if last else ''})",
+            source=path,
+            hint="Deliver NetCDF-3/4 that xarray opens.",
+        )
+    if variable not in ds.data_vars:
+        ds.close()
+        raise EvidenceError(
+            f"no variable {variable!r} (variables: {', '.join(map(str, ds.data_vars))})",
+            source=path,
+            hint="Name the burned-area variable with variable = ….",
+        )
+    var = ds[variable]
+    if var.ndim < 2:
+        ds.close()
+        raise EvidenceError(f"{variable!r} is not a grid (dims {var.dims})", source=path)
+    return var, ds
+
+
+def _netcdf_nodata(var: Any) -> float | None:
+    for key in ("_FillValue", "missing_value", "nodata"):
+        value = var.attrs.get(key, var.encoding.get(key))
+        if value is not None:
+            return float(np.asarray(value).ravel()[0])
+    return None
+
+
+def _netcdf_grid(var: Any, path: str) -> tuple[Any, Any]:
+    """Transform and CRS of a NetCDF variable from its 1-D coordinates (regular spacing)."""
+    from rasterio.transform import from_origin
+
+    ydim, xdim = var.dims[-2], var.dims[-1]
+    if ydim not in var.coords or xdim not in var.coords:
+        raise EvidenceError(
+            f"{var.name!r} has no coordinates on {ydim!r}/{xdim!r}",
+            source=path,
+            hint="Deliver 1-D coordinate variables (lat/lon or y/x).",
+        )
+    y, x = np.asarray(var[ydim].values, float), np.asarray(var[xdim].values, float)
+    if y.size < 2 or x.size < 2:
+        raise EvidenceError("the grid needs at least 2 × 2 cells", source=path)
+    dy, dx = np.diff(y), np.diff(x)
+    if np.ptp(dy) > 1e-6 * abs(dy[0]) or np.ptp(dx) > 1e-6 * abs(dx[0]):
+        raise EvidenceError("irregular coordinate spacing", source=path)
+    if dy[0] > 0:
+        raise EvidenceError(
+            "latitude/y increases with the row index (south-up grid)",
+            source=path,
+            hint="Store rows north to south, as GeoTIFF does.",
+        )
+    crs = None
+    try:
+        import rioxarray  # noqa: F401  (registers .rio)
+
+        crs = var.rio.crs
+    except Exception:  # rioxarray raises on odd grid mappings: fall back to the names
+        crs = None
+    if crs is None and str(ydim).lower().startswith("lat") and str(xdim).lower().startswith("lon"):
+        crs = "EPSG:4326"
+    if crs is None:
+        raise EvidenceError(
+            "the NetCDF variable has no CRS (no grid_mapping, no lat/lon dimensions)",
+            source=path,
+            hint="Add a CF grid_mapping or use lat/lon dimensions.",
+        )
+    transform = from_origin(x[0] - dx[0] / 2, y[0] - dy[0] / 2, dx[0], -dy[0])
+    return transform, crs
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def agreement_metrics(p: np.ndarray) -> dict[str, float | None]:
+    """Ce, Oe, DC and relB from a 2 × 2 error matrix (rows map, columns reference; 1 = burned).
+
+    ``p`` may hold proportions, areas or counts.  A metric whose denominator is 0
+    is ``None`` (e.g. omission when the reference has no burned area).
+
+    References
+    ----------
+    Padilla et al. (2015) RSE 160, 114–121, eqs. 1–4.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if p.shape != (2, 2) or np.any(p < 0):
+        raise ValueError(f"expected a non-negative 2x2 matrix, got {p!r}")
+    p11, p12, p21 = p[0, 0], p[0, 1], p[1, 0]
+    map_b, ref_b = p11 + p12, p11 + p21
+
+    def ratio(num: float, den: float) -> float | None:
+        return float(num / den) if den > 0 else None
+
+    return {
+        "commission_error": ratio(p12, map_b),
+        "omission_error": ratio(p21, ref_b),
+        "dice": ratio(2 * p11, 2 * p11 + p12 + p21),
+        "relative_bias": ratio(p12 - p21, ref_b),
+    }
+
+
+def ratio_estimate(
+    y: np.ndarray, x: np.ndarray, strata: np.ndarray, weights: Mapping[Any, float]
+) -> tuple[float | None, float | None]:
+    """Combined ratio estimator ``R = Σ W_h ȳ_h / Σ W_h x̄_h`` and its standard error.
+
+    Parameters
+    ----------
+    y, x : numpy.ndarray
+        Per-sample values of the numerator and denominator indicators.
+    strata : numpy.ndarray
+        Stratum of each sample (one stratum for simple random sampling).
+    weights : mapping
+        ``W_h``: the share of the population's area in stratum ``h`` (sums to 1).
+
+    Returns
+    -------
+    (estimate, standard error)
+        ``(None, None)`` when the estimated denominator is 0.  The variance is the
+        linearised one, ``V(R) = X⁻² Σ W_h² s²_{d,h} / n_h`` with
+        ``d = y − R x`` (finite-population correction neglected).
+
+    Raises
+    ------
+    EvidenceError
+        A stratum with area (``W_h > 0``) and fewer than two samples (its mean, or
+        its variance, would be unknown: dropping it would bias the estimate, keeping
+        a single sample would understate the standard error), samples in a stratum
+        without a weight, arrays of different lengths.
+
+    References
+    ----------
+    Stehman (2014) IJRS 35, 4923–4939, eqs. 23–28; Padilla et al. (2015).
+    """
+    y, x, strata = np.asarray(y, float), np.asarray(x, float), np.asarray(strata)
+    if not (y.shape == x.shape == strata.shape) or y.ndim != 1:
+        raise EvidenceError("y, x and strata must be 1-D arrays of one length")
+    unweighted = sorted(set(strata.tolist()) - set(weights), key=str)
+    if unweighted:
+        raise EvidenceError(
+            f"samples in strata {unweighted} that have no weight",
+            hint="Give the weight (area share) of every sampled stratum.",
+        )
+    for h, w in weights.items():
+        n_h = int(np.sum(strata == h))
+        if not (math.isfinite(w) and w >= 0):
+            raise EvidenceError(f"stratum {h!r} has an invalid weight {w!r}")
+        if w > 0 and n_h < 2:
+            raise EvidenceError(
+                f"stratum {h!r} covers {100 * w:.3g}% of the area but has {n_h} sample(s); "
+                "stratified estimates need at least 2 per stratum",
+                hint="Add reference samples in that stratum or merge it with another.",
+            )
+    ybar = {h: float(y[strata == h].mean()) for h in weights if np.any(strata == h)}
+    xbar = {h: float(x[strata == h].mean()) for h in ybar}
+    total_x = sum(weights[h] * xbar[h] for h in ybar)
+    if total_x <= 0:
+        return None, None
+    r = sum(weights[h] * ybar[h] for h in ybar) / total_x
+    var = 0.0
+    for h in ybar:
+        sel = strata == h
+        d = y[sel] - r * x[sel]
+        var += weights[h] ** 2 * float(d.var(ddof=1)) / int(sel.sum())
+    return float(r), math.sqrt(var) / total_x
+
+
+def _agreement(evidence: Evidence, flags: _Flags, context: Context) -> Measurement:
+    product = _product(evidence)
+    if product.netcdf:
+        raise EvidenceError(
+            "agreement from a NetCDF product is not supported yet",
+            source=evidence.where,
+            hint="Give the burned-area map as raster/rasters (GeoTIFF/COG) for agreement.",
+        )
+    reference = evidence.location("reference")
+    assert reference is not None
+    if _is_raster(reference):
+        return _agreement_raster(product, reference, flags, context)
+    return _agreement_samples(evidence, product, reference, flags, context)
+
+
+def _is_raster(location: str) -> bool:
+    return location.lower().endswith((".tif", ".tiff", ".vrt", ".img", ".nc", ".jp2"))
+
+
+def _agreement_raster(
+    product: _Product, reference: str, flags: _Flags, context: Context
+) -> Measurement:
+    transform, height, _w, crs, _ = _grid(product.paths[0])
+    row_areas, method = cell_areas_km2(transform, height, crs)
+    nodatas = _nodatas(product.paths)
+    ref_nodata = _grid(reference)[4]
+    n = len(product.paths)
+
+    def func(arrays: list[np.ndarray], window: Window) -> np.ndarray:
+        observed = np.zeros(arrays[0].shape, bool)
+        burned = np.zeros(arrays[0].shape, bool)
+        for layer, nodata in zip(arrays[:n], nodatas, strict=True):
+            obs, _unb, brn = flags.classify(layer, nodata)
+            observed |= obs
+            burned |= brn
+        ref_obs, _ref_unb, ref_burned = flags.classify(arrays[n], ref_nodata)
+        both = observed & ref_obs
+        rows = row_areas[window.row_off : window.row_off + window.height][:, None]
+        out = np.zeros((2, 2, 2))  # [area|count, map, reference]
+        for i, m in enumerate((burned, ~burned)):
+            for j, rf in enumerate((ref_burned, ~ref_burned)):
+                sel = both & m & rf
+                out[0, i, j] = float((sel * rows).sum())
+                out[1, i, j] = float(sel.sum())
+        return out
+
+    result = scan(
+        [*product.paths, reference],
+        func,
+        lambda a, b: a + b,
+        bands=[*product.bands, 1],
+        workers=context.workers,
+        scheduler=context.scheduler,
+        progress=context.progress,
+        label="burned-area agreement",
+        window_pixels=max(1 << 16, WINDOW_PIXELS // (n + 1)),
+    )
+    if result is None or result[1].sum() == 0:
+        raise EvidenceError(
+            "no pixel is observed in both the product and the reference",
+            source=reference,
+            hint="Check the reference's grid, nodata and flags.",
+        )
+    areas, counts = result[0], result[1]
+    proportions = areas / areas.sum()
+    metrics = agreement_metrics(proportions)
+    if metrics["dice"] is None:
+        raise EvidenceError(
+            "neither the product nor the reference has burned area: the Dice coefficient "
+            "is undefined",
+            source=reference,
+            hint="Validate over a region and period with fires.",
+        )
+    details = _agreement_details(metrics, proportions, counts, None)
+    details.update(
+        {
+            "reference": "raster, wall-to-wall on the product's grid (census, no sampling error)",
+            "error_matrix_km2": areas.tolist(),
+            "area_method": method,
+        }
+    )
+    return Measurement(
+        value=100.0 * metrics["dice"],
+        unit="%",
+        n=int(counts.sum()),
+        details=details,
+        message=_agreement_message(metrics, "wall-to-wall reference raster"),
+    )
+
+
+def _agreement_details(
+    metrics: Mapping[str, float | None],
+    proportions: np.ndarray,
+    counts: np.ndarray,
+    ses: Mapping[str, float | None] | None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "measure": "agreement",
+        "labels": ["burned", "unburned"],
+        "convention": "rows = map, columns = reference; p_ij map i, reference j "
+        "(Padilla et al. 2015)",
+        "error_matrix": proportions.tolist(),
+        "error_matrix_counts": counts.astype(int).tolist(),
+        **{k: v for k, v in metrics.items()},
+    }
+    if ses is not None:
+        out["standard_errors"] = dict(ses)
+    return out
+
+
+def _agreement_message(metrics: Mapping[str, float | None], source: str) -> str:
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.1f}%"
+
+    return (
+        f"Dice {pct(metrics['dice'])}, commission {pct(metrics['commission_error'])}, "
+        f"omission {pct(metrics['omission_error'])}, relative bias "
+        f"{pct(metrics['relative_bias'])} against the {source}."
+    )
+
+
+def _agreement_samples(
+    evidence: Evidence, product: _Product, reference: str, flags: _Flags, context: Context
+) -> Measurement:
+    field = evidence.get("field")
+    if not isinstance(field, str):
+        raise EvidenceError(
+            "reference samples need the column of the reference label",
+            source=evidence.where,
+            hint='Add field = "burned" (1 = burned, 0 = unburned).',
+        )
+    design = evidence.get("design", "simple")
+    if design not in ("simple", "stratified"):
+        raise EvidenceError(
+            f"unknown sampling design {design!r}",
+            source=evidence.where,
+            hint='Use design = "simple" or "stratified" (with strata = "strata.tif").',
+        )
+    frame = read_vector(reference)
+    if field not in frame.columns:
+        raise EvidenceError(
+            f"no column {field!r} (columns: {', '.join(map(str, frame.columns))})",
+            source=reference,
+        )
+    if len(frame) == 0:
+        raise EvidenceError("the reference sample is empty", source=reference)
+    ref = frame[field].to_numpy()
+    if not np.all(np.isin(ref, (0, 1))):
+        raise EvidenceError(
+            f"reference labels in {field!r} must be 0 (unburned) or 1 (burned)",
+            source=reference,
+        )
+    transform, height, width, crs, _ = _grid(product.paths[0])
+    if crs is not None:
+        if frame.crs is None:
+            raise EvidenceError(
+                "the reference samples have no CRS while the product has one",
+                source=reference,
+                hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
+            )
+        frame = frame.to_crs(crs)
+    xs, ys = _sample_points(frame, reference)
+    rows, cols = _rowcol(transform, xs, ys, crs)
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    if not inside.all():
+        raise EvidenceError(
+            f"{int((~inside).sum())} reference sample(s) fall outside the product's grid",
+            source=reference,
+            hint="Drop them or check the samples' CRS.",
+        )
+    observed = np.zeros(len(frame), bool)
+    burned = np.zeros(len(frame), bool)
+    for path, band, nodata in zip(
+        product.paths, product.bands, _nodatas(product.paths), strict=True
+    ):
+        values = _sample(path, band, rows, cols)
+        obs, _unb, brn = flags.classify(values, nodata)
+        observed |= obs
+        burned |= brn
+    if not observed.any():
+        raise EvidenceError("no reference sample falls on an observed pixel", source=reference)
+    map_b, ref_b = burned[observed], ref[observed] == 1
+    strata_path = evidence.location("strata", required=False)
+    if design == "stratified":
+        if not strata_path:
+            raise EvidenceError(
+                "a stratified design needs the strata raster",
+                source=evidence.where,
+                hint='Add strata = "strata.tif" (same grid as the product).',
+            )
+        strata = _sample(strata_path, 1, rows, cols)[observed]
+        weights = _stratum_weights(strata_path, context)
+        missing = sorted(set(strata.tolist()) - set(weights))
+        if missing:
+            raise EvidenceError(
+                f"samples in strata {missing} that the strata raster does not map",
+                source=strata_path,
+            )
+    else:
+        strata = np.zeros(int(observed.sum()), dtype=np.int64)
+        weights = {0: 1.0}
+    i11 = (map_b & ref_b).astype(float)
+    i12 = (map_b & ~ref_b).astype(float)
+    i21 = (~map_b & ref_b).astype(float)
+    i22 = (~map_b & ~ref_b).astype(float)
+    proportions = np.array(
+        [
+            [
+                ratio_estimate(i11, np.ones_like(i11), strata, weights)[0] or 0.0,
+                ratio_estimate(i12, np.ones_like(i11), strata, weights)[0] or 0.0,
+            ],
+            [
+                ratio_estimate(i21, np.ones_like(i11), strata, weights)[0] or 0.0,
+                ratio_estimate(i22, np.ones_like(i11), strata, weights)[0] or 0.0,
+            ],
+        ]
+    )
+    estimates = {
+        "commission_error": ratio_estimate(i12, i11 + i12, strata, weights),
+        "omission_error": ratio_estimate(i21, i11 + i21, strata, weights),
+        "dice": ratio_estimate(2 * i11, 2 * i11 + i12 + i21, strata, weights),
+        "relative_bias": ratio_estimate(i12 - i21, i11 + i21, strata, weights),
+    }
+    metrics = {k: v[0] for k, v in estimates.items()}
+    ses = {k: v[1] for k, v in estimates.items()}
+    if metrics["dice"] is None:
+        raise EvidenceError(
+            "no sample is burned in the map or the reference: the Dice coefficient is undefined",
+            source=reference,
+            hint="Sample burned areas (stratify by the map's burned class).",
+        )
+    counts = np.array([[i11.sum(), i12.sum()], [i21.sum(), i22.sum()]])
+    details = _agreement_details(metrics, proportions, counts, ses)
+    details.update(
+        {
+            "reference": f"{int(observed.sum())} samples ({design} random sampling)",
+            "design": design,
+            "estimator": "combined ratio estimator, area-weighted by stratum (Stehman 2014)"
+            if design == "stratified"
+            else "simple random sampling (sample proportions)",
+            "stratum_weights": {str(k): v for k, v in weights.items()},
+            "samples_unobserved": int((~observed).sum()),
+        }
+    )
+    dice, se = 100.0 * metrics["dice"], 100.0 * (ses["dice"] or 0.0)
+    return Measurement(
+        value=dice,
+        unit="%",
+        ci=(max(0.0, dice - _Z95 * se), min(100.0, dice + _Z95 * se)),
+        se=se,
+        n=int(observed.sum()),
+        details=details,
+        message=_agreement_message(metrics, f"{int(observed.sum())} reference samples"),
+    )
+
+
+def _sample_points(frame: Any, reference: str) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each sample: points as they are, polygons at their centroid."""
+    import shapely
+
+    data = np.asarray(frame.geometry.array)
+    types = shapely.get_type_id(data)  # -1 missing, 0 point, 3 polygon, 6 multipolygon
+    bad = ~np.isin(types, (0, 3, 6)) | shapely.is_empty(data)
+    if bad.any():
+        kinds = sorted({str(t) for t in frame.geometry[bad].geom_type.fillna("missing")})
+        raise EvidenceError(
+            f"{int(bad.sum())} reference sample(s) are not points or polygons ({kinds})",
+            source=reference,
+            hint="Deliver one point (or polygon) per reference sample.",
+        )
+    points = np.where(types == 0, data, shapely.centroid(data))
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def _rowcol(
+    transform: Any, xs: np.ndarray, ys: np.ndarray, crs: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel rows and columns of points; longitudes wrapped into a geographic grid's span."""
+    xs = wrap_longitudes(xs, transform, crs)
+    inv = ~transform
+    cols = np.floor(inv.a * xs + inv.b * ys + inv.c).astype(np.int64)
+    rows = np.floor(inv.d * xs + inv.e * ys + inv.f).astype(np.int64)
+    return rows, cols
+
+
+def _sample(path: str, band: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values at pixel ``(rows, cols)``, read one small window per sample (bounded memory)."""
+    from rasterio.windows import Window as RioWindow
+
+    out = np.empty(rows.size, dtype=np.float64)
+    with open_raster(path) as ds:
+        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            try:
+                out[i] = float(ds.read(band, window=RioWindow(c, r, 1, 1))[0, 0])
+            except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
+                raise read_failure(path, exc) from None
+    return out
+
+
+def _stratum_weights(path: str, context: Context) -> dict[Any, float]:
+    """Share of the area of each stratum value of the strata raster (nodata excluded)."""
+    transform, height, _w, crs, nodata = _grid(path)
+    row_areas, _ = cell_areas_km2(transform, height, crs)
+
+    def func(arrays: list[np.ndarray], window: Window) -> dict[Any, float]:
+        a = arrays[0]
+        rows = np.broadcast_to(
+            row_areas[window.row_off : window.row_off + window.height][:, None], a.shape
+        )
+        ok = np.ones(a.shape, bool) if nodata is None else a != nodata
+        values, inverse = np.unique(a[ok], return_inverse=True)
+        sums = np.bincount(inverse, weights=rows[ok], minlength=values.size)
+        return {v.item(): float(s) for v, s in zip(values, sums, strict=True)}
+
+    def combine(a: dict[Any, float], b: dict[Any, float]) -> dict[Any, float]:
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = out.get(k, 0.0) + v
+        return out
+
+    areas = scan([path], func, combine, workers=context.workers, scheduler=context.scheduler)
+    total = sum((areas or {}).values())
+    if not areas or total <= 0:
+        raise EvidenceError("the strata raster has no valid pixel", source=path)
+    return {k: v / total for k, v in areas.items()}

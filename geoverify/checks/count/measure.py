@@ -1,0 +1,81 @@
+"""Counted evidence: listed items with their proof (:mod:`geoverify.io.items`).
+
+A counted indicator ("≥ 30 fire events", "≥ 2 workshops") is measured from the
+items a submission lists, each with a title and its proof: a file inside the
+submission, an http(s) URL or a DOI.  Only items with a usable proof count;
+the others are reported with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from geoverify.errors import EvidenceError
+from geoverify.io.items import item_number, proven_items
+from geoverify.model import Measurement
+
+if TYPE_CHECKING:
+    from geoverify.checks import Context
+    from geoverify.model.evidence import Evidence
+
+__all__ = ["measure_count"]
+
+
+
+
+
+
+
+
+
+
+
+def measure_count(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
+    """Number of listed items that carry a usable proof.
+
+    With ``params["field"]`` (e.g. ``capacity`` for the UAV network) the value is
+    the largest figure of that field among the proven items instead: a tested
+    capacity is a number with its evidence, not a count of items.
+    """
+    items = proven_items(evidence)
+    if not evidence.items:
+        raise EvidenceError(
+            "the evidence lists no items",
+            source=evidence.where,
+            hint=f"List them as [[evidence.{evidence.indicator}.items]] with title and a proof.",
+        )
+    counted = [p for p in items if p.counted]
+    details: dict[str, Any] = {
+        "listed": len(items),
+        "counted": len(counted),
+        "items": [p.summary() for p in items],
+    }
+    rejected = len(items) - len(counted)
+    message = f"{len(counted)} of {len(items)} listed items carry a usable proof"
+    if rejected:
+        message += f"; {rejected} not counted (see details)"
+    field = params.get("field")
+    if field:
+        figures = [(item_number(p.item, field), p.title) for p in counted]
+        if not figures:
+            raise EvidenceError(
+                f"no proven item gives {field!r}", source=evidence.where, hint="Add one with proof."
+            )
+        best, title = max(figures)
+        details[field] = best
+        return Measurement(best, "count", details=details, message=f"{field} {best:g} ({title})")
+    return Measurement(len(counted), "count", details=details, message=message)
+
+
+
+
+# ------------------------------------------------------------ aggregates of counted items
+
+
+
+
+
+
+
+

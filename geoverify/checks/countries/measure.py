@@ -1,0 +1,399 @@
+"""Which countries the data cover: rasters (screened), polygons, points or listed codes.
+
+Rules (shown in every measurement's ``details["counting_rule"]``):
+
+- **Raster.** The valid-data mask is read at reduced resolution — at most
+  :data:`SCREEN_EDGE` cells along each axis, through the file's overviews when
+  it has them (rasterio ``out_shape=`` reads, nearest neighbour) — and country
+  boundaries are burnt onto that screened grid (a cell belongs to the country
+  holding its centre).  A country counts when at least
+  ``max(MIN_CELLS, MIN_SHARE × valid screened cells)`` valid cells fall in it,
+  so slivers along coastlines and borders (a generalised 1:110m boundary is off
+  by kilometres) do not add countries.
+- **Polygons.** The overlap of the dissolved polygons with each country is
+  measured in km² (equal-area EPSG:6933).  A country counts when the overlap is
+  at least :data:`MIN_OVERLAP_KM2` **and** either at least
+  :data:`MIN_COUNTRY_SHARE` of the **country's own** area or at least
+  :data:`MIN_EVIDENCE_SHARE` of the polygons' area.  The country share lets small
+  countries count in large evidence (Luxembourg is 2 600 km², far below
+  ``1e-4`` of a continental footprint); the evidence share lets a small site
+  count the large country it lies in.  Slivers along borders and coastlines
+  between neighbours (the bundled 1:110m boundaries are off by up to a few
+  kilometres) stay below both: with each Natural Earth country as evidence,
+  the slivers it leaves in its neighbours are at most 0.08% of the neighbour's
+  area and 0.05% of the evidence (Suriname's 68 km² strip of French Guiana),
+  against 5% and 0.1% needed.  The country share does not apply to the
+  countries the bundled data represent by a capital disc (``approx``): a disc
+  is a location, not the country's area, and the generalised polygon of a
+  neighbour swallows it whole (Natural Earth's China covers Hong Kong's disc,
+  its Malaysia Singapore's); they count by the evidence share only.
+- **Points / sites.** A country counts with one point inside it; a point in no
+  country (generalised coastlines) goes to the nearest country within
+  :data:`NEAREST_DEG` degrees, else it is reported as unassigned.
+- **Listed codes** (``countries = ["KEN", ...]``) count as given (names are
+  converted to ISO 3166-1 alpha-3).
+
+Countries represented in the bundled data only by a disc at their capital
+(micro-states, small islands: ``approx``) take precedence over the polygons
+they overlap.  Sources are combined (union), then the region filter applies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from geoverify.errors import EvidenceError
+from geoverify.geo.regions import (
+    NEAREST_DEG,
+    REGIONS,
+    countries_of_points,
+    country_boundaries,
+    country_code,
+    country_name,
+    ordered_boundaries,
+    region_members,
+)
+from geoverify.io.sources import read_vector
+from geoverify.model import Measurement
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geoverify.checks import Context
+    from geoverify.model.evidence import Evidence
+
+__all__ = [
+    "MIN_CELLS",
+    "MIN_COUNTRY_SHARE",
+    "MIN_EVIDENCE_SHARE",
+    "MIN_OVERLAP_KM2",
+    "MIN_SHARE",
+    "SCREEN_EDGE",
+    "countries_of_polygons",
+    "countries_of_raster",
+    "measure_countries",
+]
+
+#: Longest edge (cells) of the screened grid of a raster.
+SCREEN_EDGE = 2048
+#: A country needs at least this many valid screened cells ...
+MIN_CELLS = 3
+#: ... and at least this share of the valid screened cells.
+MIN_SHARE = 1e-4
+#: A polygon overlap below this area (km²) does not count a country.
+MIN_OVERLAP_KM2 = 1.0
+#: ... above it, a country counts when the overlap is this share of the country's own
+#: area ...
+MIN_COUNTRY_SHARE = 0.05
+#: ... or this share of the (dissolved) polygon area.
+MIN_EVIDENCE_SHARE = 1e-3
+
+_EQUAL_AREA = "EPSG:6933"
+
+
+
+
+def countries_of_raster(
+    location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1, variable: str | None = None
+) -> dict[str, Any]:
+    """Screen a raster's valid data at reduced resolution and count cells per country.
+
+    ``variable`` names the variable read in a file holding several (NetCDF,
+    HDF5): see :func:`geoverify.io.sources.raster_source`.  A NetCDF variable whose
+    CRS GDAL does not find but which the file states in its attributes (a ``crs``
+    attribute, a CF ``grid_mapping``, CF latitude/longitude coordinates) gets it
+    from :func:`geoverify.io.sources.georeference`, as for the pixel size and area.
+
+    Returns
+    -------
+    dict
+        ``cells`` (ISO3 -> valid screened cells), ``valid_cells``, ``screen`` (shape,
+        cell size, decimation, overviews used), ``outside`` (valid cells in no country).
+
+    Raises
+    ------
+    EvidenceError
+        Without CRS or without valid data.
+    """
+    import rasterio.features
+    from rasterio.enums import Resampling
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
+    from shapely.geometry import box
+
+    from geoverify.io.masks import valid_mask
+    from geoverify.io.sources import georeference, open_raster, raster_source, read_failure
+
+    name = raster_source(location, variable)
+    with open_raster(name) as ds:
+        if band < 1 or band > ds.count:
+            raise EvidenceError(
+                f"band {band} does not exist (the raster has {ds.count})",
+                source=location,
+                hint="Set `band` to an existing band.",
+            )
+        crs, full, crs_source, _ = georeference(ds, name, unknown="its countries are unknown")
+        factor = max(1, math.ceil(max(ds.width, ds.height) / SCREEN_EDGE))
+        shape = (max(1, ds.height // factor), max(1, ds.width // factor))
+        try:
+            data = ds.read(band, out_shape=shape, resampling=Resampling.nearest)
+        except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
+            raise read_failure(location, exc) from None
+        nodata = ds.nodatavals[band - 1]
+        transform = full @ full.scale(ds.width / shape[1], ds.height / shape[0])
+        overviews = ds.overviews(band)
+        west, south, east, north = transform_bounds(
+            crs, "EPSG:4326", *array_bounds(ds.height, ds.width, full), densify_pts=21
+        )
+    valid = valid_mask(data, nodata)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        raise EvidenceError(
+            "the raster holds no valid data at the screening resolution",
+            source=location,
+            hint="Check the nodata value and that the file is the intended deliverable.",
+        )
+    pad = 1.0
+    region = box(
+        max(-180, west - pad), max(-90, south - pad), min(180, east + pad), min(90, north + pad)
+    )
+    clipped = ordered_boundaries(boundaries)
+    clipped = clipped[clipped.intersects(region)]
+    clipped = clipped.assign(geometry=clipped.geometry.intersection(region))
+    if not crs.is_geographic or crs.to_epsg() != 4326:
+        clipped = clipped.to_crs(crs)
+    shapes = [
+        (geom, index + 1)
+        for index, geom in enumerate(clipped.geometry)
+        if geom is not None and not geom.is_empty
+    ]
+    ids = (
+        rasterio.features.rasterize(shapes, out_shape=shape, transform=transform, dtype="int32")
+        if shapes
+        else np.zeros(shape, dtype="int32")
+    )
+    counts = np.bincount(ids[valid], minlength=len(clipped) + 1)
+    cells = {clipped["iso3"].iloc[i - 1]: int(counts[i]) for i in np.nonzero(counts)[0] if i > 0}
+    cell_x, cell_y = abs(transform.a), abs(transform.e)
+    screen: dict[str, Any] = {
+        "shape": list(shape),
+        "decimation": factor,
+        "cell_size": [cell_x, cell_y],
+        "cell_units": "degree" if crs.is_geographic else "metre",
+        "overviews": overviews,
+        "resampling": "nearest",
+    }
+    if crs_source is not None:
+        screen["crs_source"] = crs_source
+    return {"cells": cells, "valid_cells": n_valid, "outside": int(counts[0]), "screen": screen}
+
+
+
+
+
+
+def countries_of_polygons(
+    polygons: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """Overlap (km², equal-area EPSG:6933) of dissolved polygons with each country.
+
+    Returns
+    -------
+    dict
+        ``overlap_km2`` (ISO3 -> km²), ``country_km2`` (ISO3 -> the country's own
+        area, for the countries overlapped), ``area_km2`` (total polygon area),
+        ``counted`` (ISO3 -> the reason it counts) and ``marginal`` (ISO3 -> why
+        not), by the polygon rule of the module docstring.
+    """
+    if polygons.crs is None:
+        raise EvidenceError(
+            "the polygons have no CRS",
+            hint="Save the polygons with their CRS (e.g. EPSG:4326).",
+        )
+    union = polygons.to_crs("EPSG:4326").make_valid().union_all()
+    bounds = boundaries[boundaries.intersects(union)]
+    pieces = bounds.assign(geometry=bounds.geometry.intersection(union)).to_crs(_EQUAL_AREA)
+    whole = bounds.to_crs(_EQUAL_AREA)
+    overlap: dict[str, float] = {}
+    country: dict[str, float] = {}
+    disc: set[str] = set()
+    approx = bounds["approx"] if "approx" in bounds else [False] * len(bounds)
+    for iso3, area, own, is_disc in zip(
+        pieces["iso3"], pieces.geometry.area / 1e6, whole.geometry.area / 1e6, approx, strict=True
+    ):
+        overlap[iso3] = overlap.get(iso3, 0.0) + float(area)
+        country[iso3] = country.get(iso3, 0.0) + float(own)
+        if is_disc:
+            disc.add(iso3)
+    import geopandas as gpd
+
+    total = float(gpd.GeoSeries([union], crs="EPSG:4326").to_crs(_EQUAL_AREA).area.iloc[0] / 1e6)
+    counted: dict[str, str] = {}
+    marginal: dict[str, str] = {}
+    for iso3, km2 in sorted(overlap.items()):
+        share = km2 / country[iso3] if country[iso3] > 0 else 0.0
+        text = f"{km2:,.1f} km2 overlap ({100 * share:.3g}% of the country)"
+        enough = (share >= MIN_COUNTRY_SHARE and iso3 not in disc) or (
+            km2 >= MIN_EVIDENCE_SHARE * total
+        )
+        if km2 >= MIN_OVERLAP_KM2 and enough:
+            counted[iso3] = text
+        elif km2 < MIN_OVERLAP_KM2:
+            marginal[iso3] = f"{km2:,.3f} km2 overlap < {MIN_OVERLAP_KM2:g} km2"
+        else:
+            below = f"< {MIN_EVIDENCE_SHARE * total:,.3f} km2 ({MIN_EVIDENCE_SHARE:g} x area)"
+            marginal[iso3] = (
+                f"{km2:,.3f} km2 overlap of a capital disc {below}"
+                if iso3 in disc
+                else f"{km2:,.3f} km2 overlap, {100 * share:.3g}% of the country "
+                f"< {100 * MIN_COUNTRY_SHARE:g}%, and {below}"
+            )
+    return {
+        "overlap_km2": overlap,
+        "country_km2": country,
+        "area_km2": total,
+        "counted": counted,
+        "marginal": marginal,
+    }
+
+
+def measure_countries(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> Measurement:
+    """Number of countries covered by the data, filtered by region.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        Any of ``raster`` (valid data, screened at reduced resolution), ``vector``
+        (polygons, or points), ``sites`` (points: vector file or CSV with lon/lat),
+        ``countries`` (a list of ISO3 codes or names); optional ``boundaries`` (a user
+        file with ISO3 codes in a field named iso3, ISO_A3, ADM0_A3 or GID_0),
+        ``band`` and ``variable`` (the raster's variable in a NetCDF/HDF5 file holding
+        several).  Several sources are combined.
+    params : mapping
+        ``region``: one of :data:`geoverify.geo.regions.REGIONS` (default ``"any"``).
+    context : Context
+        Unused (screening is a single decimated read).
+
+    Returns
+    -------
+    Measurement
+        ``value`` = number of countries in the region (unit ``"count"``); ``details``
+        list the countries with their names and evidence, those outside the region,
+        the boundaries used, the screening resolution and the counting rule.
+    """
+    region = str(params.get("region", "any"))
+    if region not in REGIONS:
+        raise EvidenceError(f"unknown region {region!r}", hint=f"Use one of: {', '.join(REGIONS)}.")
+    sources = [k for k in ("raster", "vector", "sites", "countries") if k in evidence]
+    if not sources:
+        raise EvidenceError(
+            "no raster, vector, sites or countries to count countries from",
+            source=evidence.where,
+            hint=f'Add `raster = ...`, `sites = ...` or `countries = ["KEN", ...]` to the '
+            f"evidence of {evidence.indicator}.",
+        )
+    boundaries_location = evidence.location("boundaries", required=False)
+    boundaries = country_boundaries(
+        None if boundaries_location is None else read_vector(boundaries_location),
+        field=evidence.get("boundaries_field"),
+        source=str(boundaries_location),
+    )
+    found: dict[str, list[str]] = {}
+    details: dict[str, Any] = {
+        "region": region,
+        "region_definition": REGIONS[region],
+        "boundaries": evidence.display(boundaries_location)
+        if boundaries_location
+        else "bundled (countryinfo 1:110m + Natural Earth patches; geoverify/data/README.md)",
+        "counting_rule": (
+            f"raster: a country counts with >= max({MIN_CELLS}, {MIN_SHARE:g} x valid) valid "
+            f"screened cells (grid of at most {SCREEN_EDGE} cells a side, cell centre in "
+            f"country); polygons: overlap >= {MIN_OVERLAP_KM2:g} km2 and >= "
+            f"{100 * MIN_COUNTRY_SHARE:g}% of the country's own area or >= "
+            f"{MIN_EVIDENCE_SHARE:g} x the polygons' area (equal-area EPSG:6933; countries "
+            "bundled as a capital disc by the area share only); "
+            f"points: one point inside (or nearest country within {NEAREST_DEG} deg); "
+            "listed codes count as given"
+        ),
+    }
+    marginal: dict[str, Any] = {}
+
+    def add(iso3: str, how: str) -> None:
+        found.setdefault(iso3, []).append(how)
+
+    if "raster" in evidence:
+        location = evidence.location("raster")
+        assert location is not None
+        variable = evidence.get("variable")
+        screened = countries_of_raster(
+            location, boundaries, band=int(evidence.get("band", 1)), variable=variable
+        )
+        if variable is not None:
+            details["variable"] = variable
+        need = max(MIN_CELLS, math.ceil(MIN_SHARE * screened["valid_cells"]))
+        for iso3, n in sorted(screened["cells"].items()):
+            if n >= need:
+                add(iso3, f"raster: {n} screened cells")
+            else:
+                marginal[iso3] = f"raster: {n} screened cells < {need}"
+        details["screen"] = {
+            **screened["screen"],
+            "valid_cells": screened["valid_cells"],
+            "cells_in_no_country": screened["outside"],
+            "cells_needed": need,
+        }
+    for key in ("vector", "sites"):
+        if key not in evidence:
+            continue
+
+        location = evidence.location(key)
+        assert location is not None
+        frame = read_vector(location)
+        kinds = set(frame.geometry.geom_type.dropna())
+        if key == "vector" and kinds & {"Polygon", "MultiPolygon"}:
+            result = countries_of_polygons(frame, boundaries)
+            for iso3, why in result["counted"].items():
+                add(iso3, f"{key}: {why}")
+            for iso3, why in result["marginal"].items():
+                marginal[iso3] = f"{key}: {why}"
+            details[f"{key}_area_km2"] = result["area_km2"]
+        else:
+            result = countries_of_points(frame, boundaries)
+            for iso3, n in sorted(result["points"].items()):
+                add(iso3, f"{key}: {n} point(s)")
+            details[f"{key}_points_unassigned"] = result["unassigned"]
+            details[f"{key}_points_by_nearest"] = result["nearest"]
+    if "countries" in evidence:
+        listed = evidence.get("countries")
+        if not isinstance(listed, list):
+            raise EvidenceError(
+                "`countries` must be a list of ISO3 codes or names",
+                source=evidence.where,
+                hint='Write countries = ["KEN", "TZA"].',
+            )
+        for entry in listed:
+            try:
+                add(country_code(str(entry)), "listed")
+            except EvidenceError as exc:
+                raise EvidenceError(exc.problem, source=evidence.where, hint=exc.hint) from None
+    members = region_members(region)
+    inside = sorted(c for c in found if c in members)
+    outside = sorted(c for c in found if c not in members)
+    details["countries"] = [
+        {"iso3": c, "name": country_name(c), "evidence": found[c]} for c in inside
+    ]
+    details["iso3"] = inside
+    details["outside_region"] = outside
+    details["marginal"] = marginal
+    details["sources"] = sources
+    names = ", ".join(inside[:12]) + (" …" if len(inside) > 12 else "")
+    message = f"{len(inside)} countries in region {region!r} ({names or 'none'})"
+    if "crs_source" in details.get("screen", {}):
+        message += f"; raster CRS from {details['screen']['crs_source']}"
+    return Measurement(value=len(inside), unit="count", details=details, message=message)

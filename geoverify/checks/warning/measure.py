@@ -1,0 +1,209 @@
+"""Early warnings scored against observed outbreaks: lead time and warning accuracy.
+
+Evidence: two tables (CSV or Parquet), ``warnings`` (one row per warning issued:
+``hazard``, ``region``, ``issued`` date) and ``outbreaks`` (one row per observed
+outbreak: ``hazard``, ``region``, ``onset`` date).  A warning is *verified* (a
+hit) when an outbreak of the same hazard in the same region begins within
+``window_days`` after it was issued (default 60); each outbreak verifies at
+most one warning (the earliest unmatched one before it).  Outbreaks that no
+warning preceded are misses.
+
+Measures (``params["measure"]``):
+
+- ``lead_time`` — the median lead time (outbreak onset − issue date, days) of
+  the verified warnings, with the distribution-free 95% confidence interval of
+  a median from binomial order statistics (Conover 1999, §3.2);
+- ``accuracy`` — the share of warnings that verified (the success ratio,
+  1 − false-alarm ratio) with the Wilson score interval; probability of
+  detection, false-alarm ratio and critical success index are reported beside
+  it (Wilks 2011, §8.2).
+
+References
+----------
+Conover, W. J. (1999). Practical Nonparametric Statistics, 3rd ed. Wiley.
+Wilks, D. S. (2011). Statistical Methods in the Atmospheric Sciences, 3rd ed.
+Academic Press, chapter 8 (forecast verification, 2×2 contingency tables).
+Wilson, E. B. (1927). Probable inference, the law of succession, and
+statistical inference. JASA 22, 209–212.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from geoverify.errors import EvidenceError
+from geoverify.model import Measurement
+from geoverify.stats.estimators import additional_samples, wilson_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geoverify.checks import Context
+    from geoverify.model.evidence import Evidence
+
+__all__ = ["match_warnings", "measure_warning", "median_ci", "wilson_interval"]
+
+
+def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
+    """Distribution-free interval of the median from order statistics (Conover 1999).
+
+    Returns ``None`` when the sample is too small for the requested level
+    (n < 6 at 95%).
+    """
+    from scipy.stats import binom
+
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    alpha = 1 - level
+    # largest r with P(B <= r-1) <= alpha/2, B ~ Binomial(n, 1/2); interval [x_(r), x_(n-r+1)]
+    r = int(binom.ppf(alpha / 2, n, 0.5))
+    while r > 0 and binom.cdf(r - 1, n, 0.5) > alpha / 2:
+        r -= 1
+    if r < 1:
+        return None
+    return float(x[r - 1]), float(x[n - r])
+
+
+def _read_table(location: str, required: tuple[str, ...], date_column: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from geoverify.io.sources import read_table
+
+    frame = read_table(location)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    absent = [c for c in required if c not in frame.columns]
+    if absent:
+        raise EvidenceError(
+            f"missing column(s) {', '.join(absent)} (has {', '.join(frame.columns)})",
+            source=location,
+            hint=f"The table needs the columns {', '.join(required)}.",
+        )
+    try:
+        frame[date_column] = pd.to_datetime(frame[date_column], utc=True, errors="raise")
+    except (ValueError, TypeError) as exc:
+        raise EvidenceError(
+            f"column {date_column!r} holds values that are not dates ({exc})",
+            source=location,
+            hint="Write ISO dates (2027-05-14).",
+        ) from None
+    if frame.empty:
+        raise EvidenceError("the table has no rows", source=location)
+    return frame
+
+
+def match_warnings(
+    warnings: pd.DataFrame, outbreaks: pd.DataFrame, window_days: float = 60.0
+) -> tuple[list[float], int, int]:
+    """Match warnings to outbreaks.
+
+    Returns
+    -------
+    lead_times : list of float
+        Lead time in days of each verified warning.
+    false_alarms : int
+        Warnings no outbreak verified.
+    misses : int
+        Outbreaks no warning preceded.
+    """
+    lead_times: list[float] = []
+    used: set[int] = set()
+    misses = 0
+    key = ["hazard", "region"]
+    by_key = {k: g.sort_values("issued") for k, g in warnings.groupby(key)}
+    for _, outbreak in outbreaks.sort_values("onset").iterrows():
+        group = by_key.get((outbreak["hazard"], outbreak["region"]))
+        matched = False
+        if group is not None:
+            for index, warning in group.iterrows():
+                if index in used:
+                    continue
+                lead = (outbreak["onset"] - warning["issued"]).total_seconds() / 86400.0
+                if 0 <= lead <= window_days:
+                    used.add(index)
+                    lead_times.append(lead)
+                    matched = True
+                    break
+        if not matched:
+            misses += 1
+    false_alarms = len(warnings) - len(used)
+    return lead_times, false_alarms, misses
+
+
+def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
+    """Lead time (days) or accuracy (%) of early warnings against observed outbreaks."""
+    measure = params.get("measure", "accuracy")
+    if measure not in ("lead_time", "accuracy"):
+        raise EvidenceError(f"unknown warning measure {measure!r}", source=evidence.where)
+    warnings_path = evidence.location("warnings")
+    outbreaks_path = evidence.location("outbreaks")
+    assert warnings_path is not None and outbreaks_path is not None
+    window = float(evidence.get("window_days", 60))
+    if window <= 0:
+        raise EvidenceError("window_days must be positive", source=evidence.where)
+    warnings = _read_table(warnings_path, ("hazard", "region", "issued"), "issued")
+    outbreaks = _read_table(outbreaks_path, ("hazard", "region", "onset"), "onset")
+    leads, false_alarms, misses = match_warnings(warnings, outbreaks, window)
+    hits = len(leads)
+    n = len(warnings)
+    details: dict[str, Any] = {
+        "warnings": n,
+        "outbreaks": len(outbreaks),
+        "hits": hits,
+        "false_alarms": false_alarms,
+        "misses": misses,
+        "window_days": window,
+        "probability_of_detection": hits / (hits + misses) if hits + misses else None,
+        "false_alarm_ratio": false_alarms / n,
+        "critical_success_index": hits / (hits + misses + false_alarms),
+        "matching": "same hazard and region, onset within window_days after issue; "
+        "each outbreak verifies at most one warning",
+    }
+    if measure == "accuracy":
+        low, high = wilson_interval(hits, n)
+        p = hits / n
+        se = math.sqrt(p * (1 - p) / n)
+        return Measurement(
+            100.0 * p,
+            "%",
+            ci=(100.0 * low, 100.0 * high),
+            se=100.0 * se,
+            n=n,
+            details=details,
+            message=f"{hits} of {n} warnings verified by an outbreak (success ratio, Wilson CI)",
+            planner=lambda t: _more_warnings(p, n, t / 100.0),
+        )
+    if not leads:
+        raise EvidenceError(
+            "no warning was verified by an outbreak: no lead time can be measured",
+            source=warnings_path,
+            hint="Check that hazard and region names agree between the two tables.",
+        )
+    values = np.asarray(leads)
+    ci = median_ci(values)
+    details.update(
+        lead_times_days=sorted(values.round(3).tolist()),
+        minimum_days=float(values.min()),
+        median_days=float(np.median(values)),
+        statistic="median lead time of verified warnings",
+    )
+    message = f"median lead time of {hits} verified warnings"
+    if ci is None:
+        message += " (too few verified warnings for a 95% interval of the median)"
+    return Measurement(
+        float(np.median(values)), "days", ci=ci, n=hits, details=details, message=message
+    )
+
+
+def _more_warnings(p: float, n: int, threshold: float) -> int | None:
+    """Additional warnings for the Wilson interval at ``p`` to exclude ``threshold``.
+
+    Cochran's size raised until the Wilson interval (the one reported) excludes the
+    threshold (:func:`geoverify.stats.estimators.additional_samples`); with every warning
+    verified (``p = 1``) the Wilson interval still narrows with ``n``, so a size exists.
+    ``None`` when ``p`` equals the threshold.
+    """
+    return additional_samples(p, threshold, n, interval="wilson")

@@ -1,0 +1,238 @@
+"""The indicator catalogue as data: directions, indicators, their conditions.
+
+Plain, immutable objects; loading and validating the TOML is
+:mod:`geoverify.config.catalogue`'s job.  The catalogue knows nothing of
+rasters or submissions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geoverify.errors import CatalogueError
+from geoverify.units import format_quantity
+
+#: Operators and their reading in reports.
+OPERATORS: dict[str, str] = {
+    ">=": "at least",
+    ">": "more than",
+    "<=": "at most",
+    "<": "less than",
+    "==": "exactly",
+    "between": "between (inclusive)",
+    "covers": "covers the whole span",
+    "includes": "includes every one of",
+    "report": "reported (no threshold)",
+}
+
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A comparison: ``op threshold unit`` (``threshold`` is a number, a pair or a list)."""
+
+    op: str
+    threshold: Any
+    unit: str
+
+    def describe(self) -> str:
+        """``"≥ 90%"``-like text for reports."""
+
+        symbol = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}.get(self.op)
+        quantity = format_quantity(self.threshold, self.unit)
+        if symbol:
+            return f"{symbol} {quantity}"
+        if self.op == "report":
+            return "reported, no threshold"
+        return f"{OPERATORS[self.op]} {quantity}"
+
+
+
+@dataclass(frozen=True)
+class ItemCondition(Condition):
+    """A condition every counted item must pass (``each``): a check or an item field."""
+
+    check: str | None = None
+    field: str | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+
+@dataclass(frozen=True)
+class AggregateCondition(Condition):
+    """A further condition on the counted items together (``also``)."""
+
+    measure: str = "distinct"
+    field: str = ""
+    region: str | None = None
+
+
+
+@dataclass(frozen=True)
+class Direction:
+    """A direction of the call (``geoglam``, ``wildfire``, ...)."""
+
+    name: str
+    title: str
+    title_zh: str
+    section: str
+    common: bool = False
+
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One assessment indicator of the call."""
+
+    id: str
+    title: str
+    title_zh: str
+    section: str
+    quote: str
+    check: str
+    condition: Condition
+    wording: str
+    reading: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    each: tuple[ItemCondition, ...] = ()
+    also: tuple[AggregateCondition, ...] = ()
+
+    @property
+    def direction(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def quote_display(self) -> str:
+        """The quote as a reader sees it: the seed's TeX leftovers (``$\\geq 90\\%$``,
+        ``10^{15}``) rendered as text (``≥ 90%``, ``10¹⁵``).  ``quote`` stays verbatim."""
+        return display_text(self.quote)
+
+    @property
+    def op(self) -> str:
+        return self.condition.op
+
+    @property
+    def threshold(self) -> Any:
+        return self.condition.threshold
+
+    @property
+    def unit(self) -> str:
+        return self.condition.unit
+
+    def rule(self) -> str:
+        """The whole rule in one line, as shown in reports."""
+        text = self.condition.describe()
+        if self.each:
+            text += "; each counted item: " + ", ".join(_describe_item(c) for c in self.each)
+        if self.also:
+            text += "; and " + ", ".join(_describe_aggregate(c) for c in self.also)
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "direction": self.direction,
+            "title": self.title,
+            "title_zh": self.title_zh,
+            "section": self.section,
+            "quote": self.quote,
+            "quote_display": self.quote_display,
+            "check": self.check,
+            "op": self.op,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "wording": self.wording,
+            "reading": self.reading,
+            "rule": self.rule(),
+        }
+        if self.params:
+            out["params"] = dict(self.params)
+        if self.each:
+            out["each"] = [_condition_dict(c) for c in self.each]
+        if self.also:
+            out["also"] = [_condition_dict(c) for c in self.also]
+        return out
+
+
+
+def _condition_dict(condition: Condition) -> dict[str, Any]:
+    """The non-empty fields of a per-item or aggregate condition, as in the TOML."""
+    out = {
+        k: (dict(v) if isinstance(v, Mapping) else v)
+        for k, v in dataclasses.asdict(condition).items()
+        if v not in (None, {}, "")
+    }
+    return out
+
+
+
+_TEX = {r"\geq": "≥", r"\leq": "≤", r"\times": "×", r"\%": "%", "$": ""}
+
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+
+def display_text(text: str) -> str:
+    """Render the TeX fragments of the call's text (``$\\geq 90\\%$`` → ``≥ 90%``)."""
+    for tex, plain in _TEX.items():
+        text = text.replace(tex, plain)
+    text = re.sub(r"\^\{?(-?\d+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+
+def _describe_item(c: ItemCondition) -> str:
+    what = c.check or c.field or ""
+    return f"{what} {c.describe()}"
+
+
+
+def _describe_aggregate(c: AggregateCondition) -> str:
+    region = f" in {c.region}" if c.region and c.region != "any" else ""
+    if c.measure == "categories":
+        return f"{c.field} includes {', '.join(map(str, c.threshold))}"
+    return f"{c.measure} {c.field}{region} {c.describe()}"
+
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The validated catalogue, with its source path."""
+
+    path: Path
+    title: str
+    source: str
+    directions: Mapping[str, Direction]
+    indicators: Mapping[str, Indicator]
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            raise CatalogueError(
+                f"no indicator {indicator_id!r}",
+                source=str(self.path),
+                hint="`geoverify indicators` lists the ids.",
+            ) from None
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self.indicators
+
+    def for_direction(self, direction: str) -> list[Indicator]:
+        return [i for i in self if i.direction == direction]
+
+    def common_directions(self) -> list[str]:
+        return [d.name for d in self.directions.values() if d.common]
