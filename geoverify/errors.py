@@ -67,3 +67,23 @@ class UnitError(GeoverifyError, ValueError):
 
 class CheckUnavailableError(GeoverifyError, LookupError):
     """The check kind an indicator needs is not part of this geoverify version."""
+
+
+class MissingDependencyError(GeoverifyError, ImportError):
+    """An optional part of geoverify is used without its extra installed."""
+
+
+def require(module: str, extra: str, what: str) -> None:
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the extra to install.
+
+    >>> require("json", "stac", "STAC evidence")
+    """
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(
+            f"{what} needs the Python package {module!r}, which is not installed",
+            hint=f"Install it with: pip install 'geoverify[{extra}]'",
+        ) from None

@@ -13,7 +13,7 @@ from geoverify.checks import Context
 from geoverify.checks.retrieval.measure import measure_retrieval
 from geoverify.errors import EvidenceError
 from geoverify.model.evidence import Evidence
-from geoverify.stats.budget import against_threshold, combine, consistency, parse_budget
+from geoverify.stats.budget import combine, consistency, parse_budget
 
 INLINE = [
     {"component": "instrument noise", "value": 0.7, "kind": "random"},
@@ -86,13 +86,6 @@ def test_inconsistency_flag() -> None:
     assert consistency(totals, 2.0, limit - 1e-9)["consistent"] is True
     assert consistency(totals, 2.0, limit + 1e-9)["consistent"] is False
 
-
-def test_against_threshold() -> None:
-    totals = combine(parse_budget(INLINE, unit="ppm"))
-    result = against_threshold(totals, 4.0)
-    assert result["total_meets"] and result["random_meets"]
-    assert result["margin_total"] == pytest.approx(4.0 - math.sqrt(0.91))
-    assert not against_threshold(totals, 0.9)["total_meets"]
 
 
 def test_retrieval_flags_an_inconsistent_budget(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ commands and xarray's backends do): the entry point names a ``CheckSpec``.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -51,7 +50,9 @@ def specs() -> Mapping[str, CheckSpec]:
     for name in BUILTIN:
         spec = importlib.import_module(f"geoverify.checks.{name}").SPEC
         found[spec.kind] = spec
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    from importlib.metadata import entry_points  # only when the specs are first needed
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
         spec = entry.load()
         if isinstance(spec, CheckSpec) and spec.kind not in found:
             found[spec.kind] = spec

@@ -98,13 +98,9 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     import importlib
-    import importlib.util
 
     for name in ("verify", "indicators", "resolution", "accuracy", "coverage", "stac", "env"):
-        module_name = f"geoverify.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(f"geoverify.cli.{name}")
         main.add_command(getattr(module, name))
 
 

@@ -43,9 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from pystac_client.warnings import DoesNotConformTo
-
-from geoverify.errors import EvidenceError, EvidenceReadError
+from geoverify.errors import EvidenceError, EvidenceReadError, require
 
 if TYPE_CHECKING:
     import pystac
@@ -66,6 +64,13 @@ __all__ = [
     "prepare_stac",
     "resolve_stac",
 ]
+
+
+def _does_not_conform() -> type[Warning]:
+    """pystac-client's warning class, imported when a search runs (keeps imports cheap)."""
+    from pystac_client.warnings import DoesNotConformTo
+
+    return DoesNotConformTo
 
 #: Seconds allowed for each HTTP request to the STAC API (connect and read).
 DEFAULT_TIMEOUT = 20.0
@@ -237,7 +242,7 @@ def resolve_stac(
         search = _open_search(api, params, max_items, timeout, retries)
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("error", DoesNotConformTo)
+                warnings.simplefilter("error", _does_not_conform())
                 found = list(search.items())
         except Exception as exc:
             raise _api_failure(search_url, exc, timeout) from None
@@ -352,6 +357,7 @@ def _search_url(api: str) -> str:
 def _open_search(
     api: str, params: Mapping[str, Any], max_items: int, timeout: float, retries: int
 ) -> Any:
+    require("pystac_client", "stac", "STAC evidence")
     from pystac_client import Client, ItemSearch
     from pystac_client.stac_api_io import StacApiIO
     from urllib3.util.retry import Retry
@@ -371,7 +377,7 @@ def _open_search(
     kwargs = dict(params)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", DoesNotConformTo)
+            warnings.simplefilter("error", _does_not_conform())
             if api.rstrip("/").endswith("/search"):
                 # The search endpoint itself: no landing page to read; POST as the spec prefers.
                 url = api.rstrip("/")

@@ -65,7 +65,6 @@ __all__ = [
     "INCONSISTENCY_FACTOR",
     "BudgetComponent",
     "BudgetTotals",
-    "against_threshold",
     "combine",
     "consistency",
     "parse_budget",
@@ -333,23 +332,4 @@ def consistency(
         "limit": limit,
         "rule": rule,
         "sentence": sentence,
-    }
-
-
-def against_threshold(totals: BudgetTotals, threshold: float, op: str = "<") -> dict[str, Any]:
-    """Whether the budget's random and total uncertainties meet a precision threshold.
-
-    The threshold is in ``totals.unit``.  A check never sees thresholds: this is
-    for the decision layer, reports and notebooks.
-    """
-    ops = {"<": float.__lt__, "<=": float.__le__}
-    if op not in ops:
-        raise ValueError(f"a precision threshold uses < or <=, not {op!r}")
-    return {
-        "threshold": threshold,
-        "op": op,
-        "random_meets": ops[op](float(totals.random), float(threshold)),
-        "total_meets": ops[op](float(totals.total), float(threshold)),
-        "margin_random": float(threshold) - totals.random,
-        "margin_total": float(threshold) - totals.total,
     }

@@ -177,11 +177,7 @@ def _stac_item(evidence: Evidence) -> Any:
 def _upsampling_screen(
     location: str, evidence: Evidence, context: Context
 ) -> dict[str, Any] | None:
-    """The effective-resolution screen of :mod:`geoverify.stats.sharpness`, where available."""
-    import importlib.util
-
-    if importlib.util.find_spec("geoverify.stats.sharpness") is None:
-        return None
+    """The effective-resolution screen of :mod:`geoverify.stats.sharpness`."""
     from geoverify.stats import sharpness
 
     return sharpness.screen_upsampling(location, band=int(evidence.get("band", 1)))
