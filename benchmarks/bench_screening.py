@@ -4,26 +4,31 @@ Builds once (cached in ``benchmarks/.cache/``) a 32768 × 32768 tiled (512 × 51
 DEFLATE-compressed uint8 class raster with nodata 0 (a quarter of it nodata),
 then measures, each in a fresh child process (so peak RSS is the scan's own):
 
-- ``blocks.scan`` with 1 and 2 threads: per window, ``np.bincount`` of the class
-  codes (classes present, valid pixel count) — the streamed, block-aligned scan
-  geoverify uses;
+- the decode floor: rasterio's block decode of the raster on 1 and 2 threads;
+- geoverify's ``tallies.class_counts`` (classes present and their pixel counts)
+  and ``tallies.valid_pixels`` with 1 and 2 threads — fused kernels over the
+  windows of ``io.scan`` (numba, GIL released), and the numpy fallback
+  (``GEOVERIFY_KERNELS=numpy``) for comparison;
 - the obvious alternative: a plain single-thread loop over the file's blocks
   (``ds.block_windows``) with ``np.unique`` per block.
 
-Run: ``/work/venv/bin/python benchmarks/bench_screening.py`` (not part of the tests).
+Every figure is printed with its ratio to the one-thread decode floor.
+
+Run: ``.venv/bin/python benchmarks/bench_screening.py`` (not part of the tests).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-RASTER = CACHE / "classes_32768.tif"
-SIDE = 32768
+SIDE = int(os.environ.get("BENCH_SIDE", "32768"))
+RASTER = CACHE / f"classes_{SIDE}.tif"
 TILE = 512
 
 
@@ -75,19 +80,40 @@ def build() -> None:
     )
 
 
-def run_scan(workers: int) -> dict[str, float]:
-    import numpy as np
+def run_decode(threads: int) -> dict[str, float]:
+    from concurrent.futures import ThreadPoolExecutor
 
-    from geoverify.io.scan import scan
+    import rasterio
 
-    def func(arrays, window):
-        return np.bincount(arrays[0].ravel(), minlength=256)
+    with rasterio.open(RASTER) as ds:
+        wins = [w for _, w in ds.block_windows(1)]
+
+    def part(chunk: list) -> int:
+        env = rasterio.Env(GDAL_NUM_THREADS=1, GDAL_CACHEMAX=64 * 2**20)
+        with env, rasterio.open(RASTER) as ds:
+            return sum(ds.read(1, window=w).size for w in chunk)
 
     start = time.perf_counter()
-    counts = scan([str(RASTER)], func, lambda a, b: a + b, workers=workers)
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(part, [wins[i::threads] for i in range(threads)]))
+    return {"seconds": time.perf_counter() - start}
+
+
+def run_scan(workers: int) -> dict[str, float]:
+    from geoverify.stats.tallies import class_counts, valid_pixels
+
+    start = time.perf_counter()
+    counts = class_counts(str(RASTER), workers=workers)
+    middle = time.perf_counter()
+    valid = valid_pixels(str(RASTER), workers=workers)
     elapsed = time.perf_counter() - start
-    classes = int((counts[1:] > 0).sum())
-    return {"seconds": elapsed, "classes": classes, "valid": int(counts[1:].sum())}
+    assert valid == sum(counts.values())
+    return {
+        "seconds": middle - start,
+        "valid_seconds": elapsed - (middle - start),
+        "classes": len(counts),
+        "valid": valid,
+    }
 
 
 def run_naive() -> dict[str, float]:
@@ -109,7 +135,12 @@ def run_naive() -> dict[str, float]:
 def child(kind: str) -> None:
     import resource
 
-    result = run_naive() if kind == "naive" else run_scan(int(kind))
+    if kind == "naive":
+        result = run_naive()
+    elif kind.startswith("decode"):
+        result = run_decode(int(kind[-1]))
+    else:
+        result = run_scan(int(kind))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -119,20 +150,37 @@ def main() -> None:
     pixels = SIDE * SIDE
     print(f"raster: {SIDE} x {SIDE} = {pixels / 1e9:.2f}e9 pixels, tiled {TILE}, deflate")
     rows = []
-    for kind, label in (
-        ("1", "blocks.scan, 1 thread"),
-        ("2", "blocks.scan, 2 threads"),
-        ("naive", "rasterio block loop + np.unique, 1 thread"),
+    floor = 0.0
+    for kind, label, env in (
+        ("decode1", "decode floor, 1 thread", {}),
+        ("decode2", "decode floor, 2 threads", {}),
+        ("1", "class_counts, 1 thread (numba)", {"GEOVERIFY_KERNELS": "numba"}),
+        ("2", "class_counts, 2 threads (numba)", {"GEOVERIFY_KERNELS": "numba"}),
+        ("2", "class_counts, 2 threads (numpy fallback)", {"GEOVERIFY_KERNELS": "numpy"}),
+        ("naive", "rasterio block loop + np.unique, 1 thread", {}),
     ):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", kind], check=True, capture_output=True, text=True
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((label, r))
+        best: dict[str, float] | None = None
+        for _ in range(3 if kind != "naive" else 1):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", kind],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **env},
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            best = r if best is None or r["seconds"] < best["seconds"] else best
+        assert best is not None
+        floor = floor or best["seconds"]
+        extra = ""
+        if "classes" in best:
+            rows.append((label, best))
+            extra = f"  classes {best['classes']}  valid {best['valid']:,}"
+            if "valid_seconds" in best:
+                extra += f"  (valid_pixels {best['valid_seconds']:.2f} s)"
         print(
-            f"{label:45s} {r['seconds']:7.1f} s  {pixels / r['seconds'] / 1e6:7.1f} Mpx/s  "
-            f"peak RSS {r['peak_rss_mb']:6.0f} MB  classes {r['classes']}  "
-            f"valid {r['valid']:,}"
+            f"{label:45s} {best['seconds']:7.2f} s  {best['seconds'] / floor:5.2f} x floor-1  "
+            f"peak RSS {best['peak_rss_mb']:6.0f} MB{extra}"
         )
     assert len({(r["classes"], r["valid"]) for _, r in rows}) == 1, "methods disagree"
 

@@ -6,28 +6,54 @@ module finds the evidence, runs the check that measures it, and has
 piece of evidence makes *that* indicator ``error`` with a specific message; it
 never stops the run.  Counted indicators get their per-item (``each``) and
 aggregate (``also``) conditions here, since they combine several checks.
+
+Every result also carries what a defence of it needs: the reading of the call
+under which it was reached (``details["reading"]``) and the sha256 of every
+bundled data file it used (``details["bundled_data"]``, see
+:func:`bundled_data_used`).  An indicator the catalogue says is measured from
+data (``params.from_data = true``) is never passed on declarations alone
+(:data:`DECLARED_RULE`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from geoverify.checks import Context, get_check, get_spec
-from geoverify.decide import decide, decide_condition
+from geoverify.decide import decide, decide_condition, reason
 from geoverify.errors import CheckUnavailableError, GeoverifyError
-from geoverify.io.items import categories, distinct_values, field_sum, proven_items
-from geoverify.io.sources import record
+from geoverify.io.checksums import record, sha256_file
+from geoverify.io.confine import confined, named_hosts
+from geoverify.io.items import (
+    categories,
+    distinct_values,
+    duplicates,
+    field_sum,
+    proven_items,
+)
 from geoverify.io.stac import prepare_stac
 from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
 from geoverify.model.catalogue import AggregateCondition, Catalogue, Indicator, ItemCondition
 from geoverify.model.evidence import Evidence, Submission
 
-__all__ = ["EvidencePreparer", "evaluate", "verify"]
+__all__ = [
+    "DECLARED_RULE",
+    "EvidencePreparer",
+    "bundled_data_used",
+    "declared_only",
+    "evaluate",
+    "exit_code",
+    "manifest_hosts",
+    "verify",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +67,26 @@ _SEVERITY = {
     Verdict.INCONCLUSIVE: 1,
     Verdict.PASS: 0,
 }
+
+
+#: The evidence keys that hold data, per check kind, for indicators measured from data
+#: (``params.from_data``); other kinds: the kind's file keys.
+DATA_KEYS: dict[str, tuple[str, ...]] = {
+    "countries": ("raster", "vector", "sites"),
+    "period": ("file", "files", "rasters"),
+}
+
+#: Evidence keys that only declare values, per check kind: ignored beside data for an
+#: indicator measured from data (a declared list must not top up a measured one).
+DECLARED_KEYS: dict[str, tuple[str, ...]] = {"countries": ("countries",)}
+
+#: The rule that keeps declarations from passing an indicator measured from data.
+DECLARED_RULE = (
+    "an indicator the catalogue marks as measured from data (params.from_data) is never "
+    "passed on declared values: evidence without a data file ({keys}) or STAC item gives "
+    "'inconclusive' (declared, not measured) when the declared values meet the rule and "
+    "'fail' when they miss it; beside data, declared values ({declared}) are ignored"
+)
 
 
 class _Hasher:
@@ -98,10 +144,13 @@ def verify(
         wanted = set(indicators)
         ids = [i for i in ids if i in wanted]
     results = []
+    hosts = manifest_hosts(submission)
     for ident in ids:
         indicator = catalogue[ident]
         evidence = submission.evidence.get(ident) or _implied_evidence(indicator, submission)
-        result = evaluate(indicator, evidence, context=context, hasher=hasher, prepare=prepare)
+        result = evaluate(
+            indicator, evidence, context=context, hasher=hasher, prepare=prepare, hosts=hosts
+        )
         results.append(result)
         if on_result:
             on_result(result)
@@ -126,6 +175,18 @@ def _implied_evidence(indicator: Indicator, submission: Submission) -> Evidence 
     return None
 
 
+def manifest_hosts(submission: Submission) -> frozenset[str]:
+    """The ``host:port`` of every http(s) URL the manifest names (evidence and project).
+
+    Network reads of a run go only there (:mod:`geoverify.io.confine`).
+    """
+    values: list[Any] = [dict(submission.project)]
+    for evidence in submission.evidence.values():
+        values.append(dict(evidence.options))
+        values.extend(dict(item.options) for item in evidence.items)
+    return named_hosts(values)
+
+
 def evaluate(
     indicator: Indicator,
     evidence: Evidence | None,
@@ -133,17 +194,106 @@ def evaluate(
     context: Context | None = None,
     hasher: _Hasher | None = None,
     prepare: EvidencePreparer | None = None,
+    hosts: frozenset[str] | None = None,
 ) -> Result:
-    """The result of one indicator on its evidence (``missing`` when there is none)."""
+    """The result of one indicator on its evidence (``missing`` when there is none).
+
+    See :func:`_evaluate_in_budget`; every result leaves with a structured
+    ``details["reason"]`` (:func:`geoverify.decide.reason`), which reports read.
+    """
+    result = _evaluate_in_budget(
+        indicator, evidence, context=context, hasher=hasher, prepare=prepare, hosts=hosts
+    )
+    if "reason" not in result.details:
+        if result.verdict is Verdict.ERROR:
+            code = "timed_out" if "timeout_s" in result.details else "error"
+        elif result.verdict is Verdict.MISSING:
+            code = "missing"
+        elif result.message.startswith("declared, not measured"):
+            code = "declared_only"
+        elif result.verdict is Verdict.INCONCLUSIVE:
+            code = "inconclusive"
+        else:
+            code = "items"
+        result.details["reason"] = reason(code, result.message)
+    return result
+
+
+def _evaluate_in_budget(
+    indicator: Indicator,
+    evidence: Evidence | None,
+    *,
+    context: Context | None = None,
+    hasher: _Hasher | None = None,
+    prepare: EvidencePreparer | None = None,
+    hosts: frozenset[str] | None = None,
+) -> Result:
+    """One indicator, in its own thread, confined and within its time budget.
+
+    The indicator is evaluated in a worker thread, confined
+    (:func:`geoverify.io.confine.confined`) to the submission folder
+    (``evidence.base``) and to ``hosts`` (default: the hosts ``evidence`` names),
+    with the time budget ``context.timeout``: reads inside honour the deadline,
+    and an indicator still running when it has passed is ``error: timed out
+    after N s`` while the run goes on (the abandoned thread ends at its next
+    deadline check).
+    """
     context = context or Context()
     hasher = hasher or _Hasher()
+    if evidence is None:
+        return _evaluate(indicator, evidence, context=context, hasher=hasher, prepare=prepare)
+    allowed = named_hosts([dict(evidence.options), *(dict(i.options) for i in evidence.items)])
+    allowed = allowed | (hosts or frozenset())
+    timeout = context.timeout
+
+    def work() -> Result:
+        with confined(evidence.base, allowed, timeout):
+            return _evaluate(indicator, evidence, context=context, hasher=hasher, prepare=prepare)
+
+    if timeout is None:
+        return work()
+    box: list[Result] = []
+    runner = contextvars.copy_context()
+    thread = threading.Thread(
+        target=lambda: box.append(runner.run(work)),
+        name=f"geoverify {indicator.id}",
+        daemon=True,  # an abandoned read must not keep the process alive
+    )
+    thread.start()
+    thread.join(timeout + _GRACE)
+    if box:
+        return box[0]
+    return Result(
+        indicator=indicator.id,
+        verdict=Verdict.ERROR,
+        unit=indicator.unit,
+        op=indicator.op,
+        threshold=indicator.threshold,
+        message=f"timed out after {timeout:g} s (the time budget of one indicator; "
+        "raise it with --timeout SECONDS)",
+        details={"rule": indicator.rule(), "reading": indicator.reading, "timeout_s": timeout},
+    )
+
+
+#: Seconds a worker is given past its deadline to report its own timeout.
+_GRACE = 1.0
+
+
+def _evaluate(
+    indicator: Indicator,
+    evidence: Evidence | None,
+    *,
+    context: Context,
+    hasher: _Hasher,
+    prepare: EvidencePreparer | None,
+) -> Result:
     base = Result(
         indicator=indicator.id,
         verdict=Verdict.MISSING,
         unit=indicator.unit,
         op=indicator.op,
         threshold=indicator.threshold,
-        details={"rule": indicator.rule()},
+        details={"rule": indicator.rule(), "reading": indicator.reading},
     )
     if evidence is None:
         return replace(base, message="no evidence given")
@@ -159,6 +309,8 @@ def evaluate(
             result = _evaluate_count(indicator, evidence, context)
         elif indicator.check != "share" and evidence.items and not _has_own_data(evidence):
             result = _evaluate_each_item(indicator, evidence, context)
+        elif indicator.params.get("from_data"):
+            result = _evaluate_from_data(indicator, evidence, context)
         else:
             measurement = get_check(indicator.check)(evidence, indicator.params, context)
             result = decide(indicator, measurement)
@@ -177,7 +329,129 @@ def evaluate(
             evidence=records,
         )
     result.evidence = records
+    result.details["reading"] = indicator.reading
+    used = bundled_data_used(indicator, evidence, result)
+    if used:
+        result.details["bundled_data"] = used
     return result
+
+
+def declared_only(kind: str, evidence: Evidence) -> bool:
+    """True when ``evidence`` gives no data file of check ``kind`` and no STAC item.
+
+    The data keys are :data:`DATA_KEYS` for the kind, else its file keys
+    (:attr:`~geoverify.checks.spec.CheckSpec.path_keys`).
+    """
+    keys = DATA_KEYS.get(kind) or tuple(get_spec(kind).path_keys)
+    if any(evidence.options.get(k) for k in ("stac", "stac_resolved")):
+        return False
+    return not any(evidence.options.get(k) for k in keys)
+
+
+def _declared_rule(kind: str) -> str:
+    keys = DATA_KEYS.get(kind) or tuple(sorted(get_spec(kind).path_keys))
+    declared = DECLARED_KEYS.get(kind, ())
+    return DECLARED_RULE.format(keys=", ".join(keys), declared=", ".join(declared) or "none")
+
+
+def _evaluate_from_data(indicator: Indicator, evidence: Evidence, context: Context) -> Result:
+    """An indicator measured from data: declarations never pass it (:data:`DECLARED_RULE`)."""
+    rule = _declared_rule(indicator.check)
+    only_declared = declared_only(indicator.check, evidence)
+    ignored = {}
+    if not only_declared:
+        ignored = {
+            k: evidence.options[k]
+            for k in DECLARED_KEYS.get(indicator.check, ())
+            if k in evidence.options
+        }
+        if ignored:
+            evidence = replace(
+                evidence, options={k: v for k, v in evidence.options.items() if k not in ignored}
+            )
+    measurement = get_check(indicator.check)(evidence, indicator.params, context)
+    result = decide(indicator, measurement)
+    result.details["declared_rule"] = rule
+    if ignored:
+        result.details["declared_ignored"] = ignored
+        result.message += (
+            f"; declared {', '.join(ignored)} ignored beside the data (measured from data)"
+        )
+    if not only_declared:
+        return result
+    result.details["declared_only"] = True
+    keys = ", ".join(DATA_KEYS.get(indicator.check) or sorted(get_spec(indicator.check).path_keys))
+    if result.verdict is Verdict.PASS:
+        return replace(
+            result,
+            verdict=Verdict.INCONCLUSIVE,
+            message=f"declared, not measured: the evidence declares values but gives no data "
+            f"file ({keys}) or STAC item, and this indicator is measured from data, so a "
+            f"declaration cannot pass it; the declared values would meet {indicator.rule()}. "
+            + result.message,
+        )
+    return replace(
+        result,
+        message=f"declared, not measured (no data file: {keys}); the declared values alone "
+        "already miss the rule. " + result.message,
+    )
+
+
+# -------------------------------------------------------------- bundled data files
+
+#: The bundled data files, by what they hold.
+_DATA_DIR = Path(__file__).parent / "data"
+_COUNTRY_TABLE = "countries.json"
+_BOUNDARIES = "country_boundaries.geojson"
+_REGION_LISTS = {"geo_members": "geo_members.txt", "belt_and_road": "belt_and_road.txt"}
+
+
+@functools.cache
+def _bundled_record(name: str) -> dict[str, Any]:
+    path = _DATA_DIR / name
+    return {
+        "path": f"geoverify/data/{name}",
+        "sha256": sha256_file(path) if path.is_file() else None,
+    }
+
+
+def bundled_data_used(
+    indicator: Indicator, evidence: Evidence | None, result: Result
+) -> list[dict[str, Any]]:
+    """The bundled data files (``geoverify/data/``) behind ``result``, with their sha256.
+
+    Rules (they follow what the checks read):
+
+    - the country table ``countries.json`` (ISO codes, names, M49 regions) for a
+      ``countries`` check and for any ``also`` condition on a country field;
+    - the boundaries ``country_boundaries.geojson`` for a ``countries`` check
+      whose evidence names no ``boundaries`` file, and for listed items whose
+      country is found from their ``lon``/``lat``;
+    - the member lists ``geo_members.txt`` and ``belt_and_road.txt`` when the
+      region of the check or of an ``also`` condition is one of them.
+    """
+    names: list[str] = []
+    regions: list[str | None] = []
+    if indicator.check == "countries":
+        names.append(_COUNTRY_TABLE)
+        if evidence is None or "boundaries" not in evidence.options:
+            names.append(_BOUNDARIES)
+        regions.append(indicator.params.get("region"))
+    country_fields = [
+        c for c in indicator.also if "country" in c.field or c.region not in (None, "any")
+    ]
+    if country_fields and evidence is not None:
+        names.append(_COUNTRY_TABLE)
+        regions += [c.region for c in country_fields]
+        if any(
+            isinstance(item.get("lon"), int | float) and isinstance(item.get("lat"), int | float)
+            for item in evidence.items
+        ):
+            names.append(_BOUNDARIES)
+    names += [_REGION_LISTS[r] for r in regions if r in _REGION_LISTS]
+    if evidence is None or result.verdict is Verdict.MISSING:
+        return []
+    return [_bundled_record(n) for n in dict.fromkeys(names)]
 
 
 def shown(exc: GeoverifyError, base: Path) -> str:
@@ -243,6 +517,7 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         return decide(indicator, measurement)
 
     everything = proven_items(evidence)
+    repeats = duplicates(everything)
     rows = [p.summary() for p in everything]
     passing = []
     for p, row in zip(everything, rows, strict=True):
@@ -261,8 +536,12 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         "count",
         details={**measurement.details, "counted": len(passing), "items": rows},
         message=f"{len(passing)} of {len(evidence.items)} listed items count"
+        + (" (each must carry a proof and pass every per-item condition)" if indicator.each else "")
         + (
-            " (each must carry a proof and pass every per-item condition)" if indicator.each else ""
+            f"; {len(repeats)} duplicates not counted (items are distinct by DOI, URL, "
+            "proof-file checksum and normalised title)"
+            if repeats
+            else ""
         ),
     )
     result = decide(indicator, counted)
@@ -278,6 +557,10 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         failed = [a["condition"] for a in aggregates if a["verdict"] != "pass"]
         if failed:
             result.message += "; but " + "; ".join(failed)
+            first = result.details.get("reason", {}).get("text", "")
+            result.details["reason"] = reason(
+                "condition_failed", f"{first}; but {'; '.join(failed)}".lstrip("; ")
+            )
         result.verdict = verdict
     return result
 
@@ -332,14 +615,16 @@ def _describe(condition: AggregateCondition) -> str:
     return f"{condition.measure} {condition.field}{region}"
 
 
-def exit_code(results: Iterable[Result]) -> int:
+def exit_code(results: Iterable[Result], *, partial: bool = False) -> int:
     """Exit status of ``geoverify verify`` (contract).
 
-    0 all pass · 1 some fail or error · 3 none fail but some inconclusive or missing.
+    0 all pass · 1 some fail or error · 3 none fail but some inconclusive or
+    missing, or ``partial``: indicators of the submission were left out of the run
+    (``--indicator``), so its passes do not speak for the whole submission.
     """
     verdicts = {r.verdict for r in results}
     if verdicts & {Verdict.FAIL, Verdict.ERROR}:
         return 1
-    if verdicts & {Verdict.INCONCLUSIVE, Verdict.MISSING}:
+    if partial or verdicts & {Verdict.INCONCLUSIVE, Verdict.MISSING}:
         return 3
     return 0

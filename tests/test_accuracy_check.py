@@ -17,10 +17,24 @@ from geoverify.checks import Context
 from geoverify.checks.accuracy.measure import accuracy_report, measure_accuracy
 from geoverify.errors import EvidenceError, EvidenceReadError
 from geoverify.model.evidence import Evidence
+from geoverify.stats.intervals import effective_n, score_bounds
 from geoverify.testing.samples.accuracy import class_map, reference_points, write_points_csv
 from geoverify.testing.samples.common import write_raster
 
 CRS = "EPSG:32650"
+
+
+def _true_pixel_ha(t: Any, width: int, height: int, n: int = 50) -> float:
+    """Mean ground area (ha) of a pixel: pyproj.Geod area of the grid's outline, densified."""
+    from pyproj import Geod, Transformer
+
+    f = np.linspace(0.0, 1.0, n, endpoint=False)
+    cols = np.concatenate([f * width, np.full(n, width), width - f * width, np.zeros(n)])
+    rows = np.concatenate([np.zeros(n), f * height, np.full(n, height), height - f * height])
+    xs, ys = t * (cols, rows)
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(xs, ys)
+    area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)
+    return abs(area) / (width * height) / 1e4
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 CTX = Context(workers=2)
 
@@ -58,7 +72,7 @@ def test_simple_design(deliverable: dict[str, Any]) -> None:
     assert m.unit == "%"
     assert m.n == 300
     assert m.value == pytest.approx(100 * correct / 300)
-    ci = stats.binomtest(correct, 300).proportion_ci(method="wilson")
+    ci = stats.binomtest(correct, 300).proportion_ci(method="wilsoncc")
     assert m.ci == (pytest.approx(100 * ci.low), pytest.approx(100 * ci.high))
     assert m.se == pytest.approx(100 * math.sqrt(0.9 * 0.1 / 299))
     assert "simple random" in m.message
@@ -88,17 +102,30 @@ def test_stratified_map_classes_weights_from_pixel_counts(deliverable: dict[str,
     assert "Olofsson" in m.message
     d = m.details
     assert d["design"] == "stratified"
-    area_ha = counts * 0.0064  # 8 m pixels
-    assert sum(d["area_ha"].values()) == pytest.approx(area_ha.sum())
+    # 8 m UTM pixels 60 km from the central meridian: 0.0064 ha on the map, a true
+    # ground area larger by 1/k² ≈ 1.0007 (k = 0.99964), measured with pyproj.Geod
+    area_ha = counts * _true_pixel_ha(deliverable["t"], 500, 400)
+    assert area_ha.sum() / (counts.sum() * 0.0064) == pytest.approx(1.00072, abs=2e-5)
+    assert sum(d["area_ha"].values()) == pytest.approx(area_ha.sum(), rel=1e-6)
     assert set(d["area_proportions_se"]) == {"1", "2", "3", "4"}
     # Olofsson 2014 eq. 13 at the threshold 90% (inside the interval): target SE =
     # |O - 0.90| / 1.96, n = (sum W_i S_i)^2 / SE^2, minus the 160 samples taken
     assert m.ci[0] < 90.0 < m.ci[1]
     target = abs(float((w * ua).sum()) - 0.90) / 1.959963984540054
     eq13 = math.ceil(float((w * np.sqrt(ua * (1 - ua))).sum()) ** 2 / target**2 - 1e-9)
-    # ... or, keeping the present allocation, n (SE / target)^2: the larger is used
+    # ... or, keeping the present allocation, n (SE / target)^2: the search starts from
+    # the larger and goes both ways to the smallest size whose interval (the verdict's,
+    # Korn & Graubard 1998, every stratum grown alike) excludes 90%
     scaled = math.ceil(160 * (se / target) ** 2 - 1e-9)
-    assert m.planner(90.0) == max(eq13, scaled) - 160 > 0
+    extra = m.planner(90.0)
+    assert 0 < extra < max(eq13, scaled) - 160
+    p = float((w * ua).sum())
+
+    def upper(size: int) -> float:
+        n_eff = min(float(effective_n(p, se * math.sqrt(160 / size), size, size - 4)), size)
+        return float(score_bounds(p, n_eff)[1])
+
+    assert upper(160 + extra) < 0.90 <= upper(160 + extra - 1)
     assert m.planner(99.0) == 0  # already decided (the interval is below 99%)
 
 
@@ -124,8 +151,10 @@ def test_strata_raster_on_another_grid(deliverable: dict[str, Any], tmp_path: Pa
                  transform=from_origin(t.c, t.f, 16, 16), nodata=0)
     rep = accuracy_report(base / "map.tif", base / "simple.gpkg", design="stratified",
                           strata=tmp_path / "strata16.tif")
-    assert rep["pixel_area_ha"] == pytest.approx(0.0256)
-    assert sum(rep["area_ha"].values()) == pytest.approx(200 * 250 * 0.0256)
+    # 16 m UTM pixels: 0.0256 ha on the map, their true ground area by pyproj.Geod
+    true_ha = _true_pixel_ha(from_origin(t.c, t.f, 16, 16), 250, 200)
+    assert rep["pixel_area_ha"] == pytest.approx(true_ha, rel=1e-6)
+    assert sum(rep["area_ha"].values()) == pytest.approx(200 * 250 * true_ha, rel=1e-6)
     same = accuracy_report(base / "map.tif", base / "simple.gpkg", design="stratified",
                            strata=base / "strata.tif")
     # the same north/south split at either resolution: the same stratum weights
@@ -205,9 +234,12 @@ def test_one_sample_in_a_class_stratified_is_clear_error(deliverable: dict[str, 
     pts = dict(deliverable["strat"])
     keep = (pts["map"] != 4) | (np.cumsum(pts["map"] == 4) == 1)
     write_points_csv(tmp_path / "thin.csv", {k: v[keep] for k, v in pts.items()})
-    with pytest.raises(EvidenceError, match="at least 2"):
-        accuracy_report(deliverable["base"] / "map.tif", tmp_path / "thin.csv",
-                        design="stratified")
+    # a stratum below the minimum sample: no interval, an inconclusive verdict naming it
+    rep = accuracy_report(deliverable["base"] / "map.tif", tmp_path / "thin.csv",
+                          design="stratified")
+    assert rep["overall_accuracy_ci"] is None and rep["small_strata"] == {"4": 1}
+    assert "at least 2 per stratum" in rep["inconclusive_reason"]
+    assert "4 (1 sample)" in rep["inconclusive_reason"]
 
 
 def test_missing_field_and_bad_design(deliverable: dict[str, Any]) -> None:
@@ -215,7 +247,7 @@ def test_missing_field_and_bad_design(deliverable: dict[str, Any]) -> None:
     with pytest.raises(EvidenceError, match="no column 'crop'"):
         accuracy_report(base / "map.tif", base / "simple.gpkg", field="crop")
     with pytest.raises(EvidenceError, match="unknown sampling design"):
-        accuracy_report(base / "map.tif", base / "simple.gpkg", design="cluster")
+        accuracy_report(base / "map.tif", base / "simple.gpkg", design="snowball")
     with pytest.raises(EvidenceError, match="has no 'reference'"):
         measure_accuracy(_evidence(base, map="map.tif"), {}, CTX)
 

@@ -10,8 +10,9 @@ from pyproj import Geod
 from rasterio.transform import from_origin
 
 from geoverify.checks import Context
-from geoverify.checks.area.measure import cell_area_rows, measure_area, raster_area
+from geoverify.checks.area.measure import measure_area, raster_area
 from geoverify.errors import EvidenceError
+from geoverify.geo.cellarea import quadrangle_area_km2
 from geoverify.model.evidence import Evidence
 from geoverify.testing.samples.common import write_raster
 
@@ -19,7 +20,6 @@ from .conftest import realdata_path
 
 CTX = Context(workers=2)
 GEOD = Geod(ellps="WGS84")
-WGS84 = {"a": 6378137.0, "inv_f": 298.257223563}
 
 
 def _geod_cell(lon0: float, lat0: float, dlon: float, dlat: float, n: int = 2000) -> float:
@@ -32,10 +32,10 @@ def _geod_cell(lon0: float, lat0: float, dlon: float, dlat: float, n: int = 2000
 
 @pytest.mark.parametrize("lat", [-75.0, -30.0, 0.0, 23.5, 45.0, 60.0, 89.0])
 def test_cell_area_matches_geodesic_polygon(lat: float) -> None:
-    rows = cell_area_rows(lat + 1.0, -1.0, 1.0, 1, **WGS84)
-    assert rows[0] == pytest.approx(_geod_cell(10.0, lat, 1.0, 1.0), rel=1e-6)
-    fine = cell_area_rows(lat + 0.01, -0.01, 0.01, 1, **WGS84)
-    assert fine[0] == pytest.approx(_geod_cell(10.0, lat, 0.01, 0.01, n=50), rel=1e-6)
+    cell = quadrangle_area_km2(lat + 1.0, lat, 1.0) * 1e6
+    assert cell == pytest.approx(_geod_cell(10.0, lat, 1.0, 1.0), rel=1e-6)
+    fine = quadrangle_area_km2(lat + 0.01, lat, 0.01) * 1e6
+    assert fine == pytest.approx(_geod_cell(10.0, lat, 0.01, 0.01, n=50), rel=1e-6)
 
 
 def test_global_grid_totals_the_ellipsoid_area(tmp_path: Path) -> None:
@@ -139,12 +139,12 @@ def test_tiles_agree_with_exact_albers_on_real_cog() -> None:
 
 
 def test_rasters_are_summed(tmp_path: Path) -> None:
-    for name in ("a.tif", "b.tif"):
+    for name, x0 in (("a.tif", 4_000_000), ("b.tif", 4_001_000)):  # side by side
         write_raster(
             tmp_path / name,
             np.ones((10, 10), dtype="uint8"),
             crs="EPSG:3035",
-            transform=from_origin(4_000_000, 3_000_000, 100, 100),
+            transform=from_origin(x0, 3_000_000, 100, 100),
             nodata=0,
         )
     m = measure_area(Evidence("t", tmp_path, {"rasters": ["a.tif", "b.tif"]}, "t"), {}, CTX)

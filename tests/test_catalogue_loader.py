@@ -53,16 +53,16 @@ def test_default_catalogue_is_the_repository_file():
     assert Path(DEFAULT_CATALOGUE).resolve() == BUNDLED.resolve()
 
 
-def test_bundled_catalogue_has_96_indicators(raw, bundled):
-    assert len(raw["indicator"]) == 96
-    assert len(bundled) == 96
+def test_bundled_catalogue_has_127_indicators(raw, bundled):
+    assert len(raw["indicator"]) == 127
+    assert len(bundled) == 127
     assert list(bundled.indicators) == [t["id"] for t in raw["indicator"]]
     assert set(bundled.directions) == set(raw["directions"])
 
 
 def test_common_directions_are_those_marked_common(raw, bundled):
     expected = {name for name, table in raw["directions"].items() if table.get("common")}
-    assert expected == {"geo_common", "programme"}
+    assert expected == {"geo_common", "geo_rules", "programme"}
     assert set(bundled.common_directions()) == expected
 
 
@@ -99,7 +99,7 @@ def test_every_indicator_of_each_kind_round_trips_to_dict(raw, bundled, kind):
 
 def test_to_dict_keeps_each_and_also(raw, bundled):
     tables = [t for t in raw["indicator"] if "each" in t or "also" in t]
-    assert len(tables) == 17
+    assert len(tables) == 34
     for table in tables:
         out = bundled[table["id"]].to_dict()
         for key in ("each", "also"):

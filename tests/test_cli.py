@@ -162,20 +162,26 @@ def test_version_clirunner():
 # -------------------------------------------------------------------------- exit codes
 
 
-def test_exit_0_when_every_evaluated_indicator_passes_subprocess(passing, tmp_path):
+def test_exit_3_when_every_evaluated_indicator_passes_in_a_partial_run_subprocess(
+    passing, tmp_path
+):
+    # issue 11: indicators of the submission left out by --indicator make the run partial
     out = tmp_path / "out"
     proc = run("verify", str(passing), "--out", str(out), *only(PASSING))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 3, proc.stdout + proc.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [r["indicator"] for r in report["results"]] == PASSING
     assert {r["verdict"] for r in report["results"]} == {"pass"}
     assert report["summary"]["pass"] == len(PASSING)
-    assert f"{len(PASSING)} indicators: {len(PASSING)} pass" in proc.stdout
+    total = len(PASSING) + len(report["run"]["left_out"])
+    assert report["run"]["left_out"] and report["run"]["partial"] is True
+    assert f"partial run: {len(PASSING)} of {total} indicators: {len(PASSING)} pass" in proc.stdout
 
 
-def test_exit_0_clirunner(passing, tmp_path):
+def test_exit_3_for_a_partial_run_clirunner(passing, tmp_path):
     result = invoke("verify", str(passing), "--out", str(tmp_path / "o"), "-q", *only(PASSING))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
+    assert "partial run" in result.output
 
 
 def test_exit_1_on_a_failing_count(failing):
@@ -194,7 +200,7 @@ def test_exit_3_when_evidence_is_missing(empty, raw_catalogue):
     expected = [
         t["id"]
         for t in raw_catalogue["indicator"]
-        if t["id"].split(".")[0] in ("disaster", "geo_common", "programme")
+        if t["id"].split(".")[0] in ("disaster", "geo_common", "geo_rules", "programme")
     ]
     assert sorted(r["indicator"] for r in report["results"]) == sorted(expected)
     assert report["summary"]["missing"] == len(expected)
@@ -287,7 +293,7 @@ def test_indicators_json_lists_the_whole_catalogue(raw_catalogue):
     proc = run("indicators", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     listed = json.loads(proc.stdout)
-    assert len(listed) == 96
+    assert len(listed) == 127
     assert [i["id"] for i in listed] == [t["id"] for t in raw_catalogue["indicator"]]
     assert all(i["quote"] and i["rule"] for i in listed)
 

@@ -65,7 +65,16 @@ def test_json_stratified_with_legend(files: dict[str, Path]) -> None:
     out = json.loads(result.stdout)
     assert set(out) >= CONTRACT | STRATIFIED
     assert out["labels"] == ["water", "crop", "forest"]
-    assert sum(out["area_ha"].values()) == pytest.approx(256 * 256 * 0.01)
+    # the true ground area of the 2.56 km UTM square (pyproj.Geod), not its map area: 60 km
+    # from the central meridian the scale factor is k = 0.99964, so the ground is 1/k² larger
+    from pyproj import Geod, Transformer
+
+    xs = [440_000, 442_560, 442_560, 440_000]
+    ys = [4_080_000, 4_080_000, 4_077_440, 4_077_440]
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(xs, ys)
+    truth_ha = abs(Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)[0]) / 1e4
+    assert sum(out["area_ha"].values()) == pytest.approx(truth_ha, rel=1e-6)
+    assert truth_ha / (256 * 256 * 0.01) == pytest.approx(1.000715, abs=2e-5)
     assert "Olofsson" in out["estimator"]
 
 

@@ -14,7 +14,7 @@ from geoverify.checks import Context
 from geoverify.checks.countries.measure import measure_countries
 from geoverify.errors import EvidenceError
 from geoverify.geo.regions import country_boundaries, country_code, in_region, region_members
-from geoverify.io.sources import read_vector
+from geoverify.io.vector import read_vector
 from geoverify.model.evidence import Evidence
 from geoverify.testing.samples.common import write_raster, write_text
 

@@ -261,6 +261,7 @@ def workshop(title: str, participants, foreign, n: int) -> dict:
         "title": title,
         "participants": participants,
         "foreign_participants": foreign,
+        "filed_with_china_secretariat": 1,  # 活动需在 GEO 中国秘书处备案 (declared)
         "doi": doi(n),
     }
 
@@ -289,10 +290,29 @@ def test_workshops_on_the_boundaries_count(tmp_path, catalogue):
     assert result.value == 2
 
 
+def test_workshop_not_filed_with_the_china_secretariat_is_not_counted(tmp_path, catalogue):
+    """Revision 2 of indicators.md: each workshop must be filed with the GEO China Secretariat."""
+    unfiled = workshop("B", 42, 18, 2) | {"filed_with_china_secretariat": 0}
+    items = [workshop("A", 42, 18, 1), unfiled]
+    result = result_of(catalogue, tmp_path, "geo_common.workshops", items)
+    assert result.verdict is Verdict.FAIL
+    assert result.value == 1
+    rows = {row["title"]: row for row in result.details["items"]}
+    assert "filed_with_china_secretariat" in rows["B"]["reason"]
+
+
+def test_the_same_person_twice_is_one_visiting_partner(tmp_path, catalogue):
+    items = [partner("A", 20, 1), partner("B", 10, 2), partner("C", 10, 3) | {"person": "A"}]
+    result = result_of(catalogue, tmp_path, "geo_common.visiting_partners", items)
+    assert result.verdict is Verdict.FAIL
+    person, _ = result.details["also"]
+    assert person["observed"] == ["A", "B"]
+
+
 def test_workshop_without_figures_is_not_counted(tmp_path, catalogue):
     items = [
         workshop("A", 42, 18, 1),
-        {"title": "B", "participants": 50, "doi": doi(2)},
+        {"title": "B", "participants": 50, "filed_with_china_secretariat": 1, "doi": doi(2)},
         workshop("C, no proof", 50, 20, 3) | {"doi": "not-a-doi"},
     ]
     result = result_of(catalogue, tmp_path, "geo_common.workshops", items)
@@ -314,7 +334,7 @@ def test_items_with_the_same_title_each_get_a_row(tmp_path, catalogue):
 
 
 def partner(title: str, days, n: int | None) -> dict:
-    out = {"title": title, "days": days, "country": "THA"}
+    out = {"title": title, "person": title, "days": days, "country": "THA"}
     if n is not None:
         out["doi"] = doi(n)
     return out
@@ -325,18 +345,19 @@ def test_visiting_partners_sum_of_days(tmp_path, catalogue):
     result = result_of(catalogue, tmp_path / "ok", "geo_common.visiting_partners", ok)
     assert result.verdict is Verdict.PASS
     assert result.value == 3
-    (agg,) = result.details["also"]
-    assert agg["observed"] == pytest.approx(30)
-    assert agg["verdict"] == "pass"
+    person, days = result.details["also"]
+    assert person["observed"] == ["A", "B", "C"] and person["verdict"] == "pass"  # distinct
+    assert days["observed"] == pytest.approx(30)
+    assert days["verdict"] == "pass"
 
     short = [partner("A", 10, 1), partner("B", 10, 2), partner("C", 9, 3), partner("D", 20, None)]
     result = result_of(catalogue, tmp_path / "short", "geo_common.visiting_partners", short)
     # 3 proven partners meet "≥ 3", but their 29 days miss "≥ 30 days" (D has no proof)
     assert result.value == 3
     assert result.verdict is Verdict.FAIL
-    (agg,) = result.details["also"]
-    assert agg["observed"] == pytest.approx(29)
-    assert agg["verdict"] == "fail"
+    _, days = result.details["also"]
+    assert days["observed"] == pytest.approx(29)
+    assert days["verdict"] == "fail"
     assert "but" in result.message and "days" in result.message
 
 

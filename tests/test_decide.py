@@ -205,7 +205,7 @@ def test_between_with_ci(ci, expected):
 
 def test_covers_without_gaps_passes():
     got, sentence, value, ci = verdict(
-        "covers", [2015, 2025], "year", [2014, 2026], details={"missing": []}
+        "covers", [2015, 2025], "year", [2014, 2026], missing=()
     )
     assert got is P and ci is None and value == [2014, 2026]
     assert "without gaps" in sentence
@@ -213,7 +213,7 @@ def test_covers_without_gaps_passes():
 
 def test_covers_with_a_gap_fails_and_names_it():
     got, sentence, _, _ = verdict(
-        "covers", [2015, 2025], "year", [2015, 2025], details={"missing": [2019]}
+        "covers", [2015, 2025], "year", [2015, 2025], missing=(2019,)
     )
     assert got is F
     assert "missing 2019" in sentence
@@ -221,7 +221,7 @@ def test_covers_with_a_gap_fails_and_names_it():
 
 def test_covers_ignores_gaps_outside_the_span():
     got, _, _, _ = verdict(
-        "covers", [2015, 2025], "year", [2010, 2025], details={"missing": [2012]}
+        "covers", [2015, 2025], "year", [2010, 2025], missing=(2012,)
     )
     assert got is P
 

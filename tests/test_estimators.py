@@ -286,8 +286,9 @@ def test_all_correct_has_nonzero_interval() -> None:
     e = est.simple_random(np.diag([20, 30]), ["x", "y"])
     assert e.overall_accuracy == 1.0
     lo, hi = e.overall_accuracy_ci
-    assert hi == 1.0 and lo < 0.95  # Wilson: 50/50 correct -> lower bound 0.929
-    assert lo == pytest.approx(50 / (50 + Z**2), abs=1e-9)
+    assert hi == 1.0 and lo < 0.95  # 50/50 correct -> continuity-corrected lower bound 0.911
+    ci = stats.binomtest(50, 50).proportion_ci(method="wilsoncc")
+    assert lo == pytest.approx(ci.low, abs=1e-9)
     assert _no_nan(e.to_dict())
 
 

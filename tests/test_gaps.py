@@ -21,7 +21,7 @@ from geoverify.checks.period.measure import measure_period, read_times
 from geoverify.checks.resolution.measure import nominal_resolution
 from geoverify.errors import EvidenceError
 from geoverify.geo.regions import country_boundaries
-from geoverify.io.sources import georeference, open_raster
+from geoverify.io.raster import georeference, open_raster
 from geoverify.model.evidence import Evidence
 
 CTX = Context(workers=1)

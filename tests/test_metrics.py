@@ -110,3 +110,68 @@ def test_sample_verdicts_are_varied(regenerated: dict[str, dict]) -> None:
     """Some samples pass, some fail, some carry errors and missing evidence, on purpose."""
     verdicts = {v for r in regenerated.values() for v, n in r["summary"].items() if n}
     assert {"pass", "fail", "error", "missing"} <= verdicts
+
+
+def test_samples_exercise_every_indicator_and_every_check_both_ways(
+    regenerated: dict[str, dict],
+) -> None:
+    """Issue 12 item 6: every indicator of the catalogue gets a computed verdict in some
+    sample, and every check kind of the catalogue at least one pass and one fail.
+
+    The expected sets come from the catalogue itself, so a new indicator or check kind
+    without a sample that decides it fails here.
+    """
+    from geoverify.config.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    computed: set[str] = set()
+    verdicts_by_kind: dict[str, set[str]] = {ind.check: set() for ind in catalogue}
+    for report in regenerated.values():
+        for result in report["results"]:
+            indicator = catalogue[result["indicator"]]
+            verdicts_by_kind[indicator.check].add(result["verdict"])
+            if result["verdict"] != "missing":
+                computed.add(indicator.id)
+    never = sorted(set(catalogue.indicators) - computed)
+    assert not never, f"{len(never)} indicators never get a computed verdict: {never}"
+    one_sided = {
+        kind: sorted(seen)
+        for kind, seen in verdicts_by_kind.items()
+        if not {"pass", "fail"} <= seen
+    }
+    assert not one_sided, f"check kinds without both a pass and a fail: {one_sided}"
+
+
+def _readme_exit_codes() -> dict[str, int]:
+    """Sample name → exit code, from the README's sample table (`a` / `b` → `0 / 1`)."""
+    import re
+
+    table: dict[str, int] = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        names = re.findall(r"`([a-z0-9_]+)`", cells[0])
+        codes = [int(c) for c in re.findall(r"\d+", cells[3])]
+        if len(codes) == 1:
+            codes *= len(names)
+        assert len(codes) == len(names), f"README row {line!r}: one exit code per sample"
+        table.update(zip(names, codes, strict=True))
+    return table
+
+
+def test_samples_exit_as_the_readme_says(regenerated: dict[str, dict]) -> None:
+    """Each sample's exit code (geoverify.run.exit_code's contract applied to its
+    verdicts) is the one the README's table states, and the table lists every sample."""
+    from types import SimpleNamespace
+
+    from geoverify.model.results import Verdict
+    from geoverify.run import exit_code
+
+    table = _readme_exit_codes()
+    assert set(table) == set(regenerated), "README sample table and sample_rasters/ differ"
+    for name, report in regenerated.items():
+        results = [SimpleNamespace(verdict=Verdict(r["verdict"])) for r in report["results"]]
+        code = exit_code(results)  # type: ignore[arg-type]
+        seen = {v for v, n in report["summary"].items() if n}
+        assert code == table[name], f"{name}: exit {code}, README says {table[name]} ({seen})"

@@ -24,7 +24,7 @@ from geoverify.checks.resolution.measure import nominal_resolution
 from geoverify.cli.main import main
 from geoverify.config.submission import evidence_keys
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.io.sources import open_raster, raster_source, split_subdataset
+from geoverify.io.raster import open_raster, raster_source, split_subdataset
 from geoverify.model.evidence import Evidence
 
 

@@ -28,7 +28,7 @@ from geoverify.cli.main import main
 from geoverify.config.catalogue import load_catalogue
 from geoverify.config.submission import load_submission
 from geoverify.errors import GeoverifyError, SubmissionError
-from geoverify.io.sources import read_failure
+from geoverify.io.raster import read_failure
 from geoverify.model.catalogue import Condition
 from geoverify.model.evidence import Evidence
 from geoverify.report import build_report
@@ -422,7 +422,7 @@ def _worldcover_window(tmp_path: Path) -> Path:
 
 def _classes(folder: Path, options: dict) -> object:
     evidence = Evidence("asean_eco.types", folder, options, "test")
-    return measure_classes(evidence, {}, Context(workers=1))
+    return measure_classes(evidence, {"min_share": 0.0}, Context(workers=1))  # every code counts
 
 
 def test_classes_without_legend_report_the_colour_table(tmp_path):

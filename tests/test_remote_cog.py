@@ -11,7 +11,7 @@ import rasterio
 import rasterio.shutil
 
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.io import sources
+from geoverify.io import checksums, raster
 from geoverify.io.remote import NOT_HASHED, read_overview, read_window, remote_record, sha256_url
 from geoverify.io.stac import compare_metadata_to_data, metadata_resolution, resolve_stac
 
@@ -23,19 +23,19 @@ pytest_plugins = ["tests.stac_servers"]
 pytestmark = pytest.mark.network
 
 #: GDAL reads every remote raster with these (timeouts and retries bounded by geoverify).
-_SHIPPED = dict(sources.GDAL_OPTIONS)
+_SHIPPED = dict(raster.GDAL_OPTIONS)
 
 
 @pytest.fixture
 def short_timeouts() -> Iterator[dict]:
     """GDAL_HTTP_TIMEOUT = 2 s and one retry, restored afterwards."""
     keys = ("GDAL_HTTP_TIMEOUT", "GDAL_HTTP_MAX_RETRY", "GDAL_HTTP_RETRY_DELAY")
-    saved = {k: sources.GDAL_OPTIONS.get(k) for k in keys}
-    sources.GDAL_OPTIONS.update(
+    saved = {k: raster.GDAL_OPTIONS.get(k) for k in keys}
+    raster.GDAL_OPTIONS.update(
         GDAL_HTTP_TIMEOUT=2, GDAL_HTTP_MAX_RETRY=1, GDAL_HTTP_RETRY_DELAY=0.5
     )
-    yield dict(sources.GDAL_OPTIONS)
-    sources.GDAL_OPTIONS.update(saved)
+    yield dict(raster.GDAL_OPTIONS)
+    raster.GDAL_OPTIONS.update(saved)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def noisy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RangeServer]:
 
 
 def test_default_options_bound_http_time() -> None:
-    opts = sources.GDAL_OPTIONS
+    opts = raster.GDAL_OPTIONS
     assert 0 < float(opts["GDAL_HTTP_TIMEOUT"]) <= 60
     assert 0 <= int(opts["GDAL_HTTP_MAX_RETRY"]) <= 5
     assert 0 < float(opts["GDAL_HTTP_CONNECTTIMEOUT"]) <= float(opts["GDAL_HTTP_TIMEOUT"])
@@ -90,7 +90,7 @@ def test_overview_and_window_are_ranged_reads(noisy: RangeServer) -> None:
 def test_streamed_checksum_matches_local(noisy: RangeServer) -> None:
     url = noisy.url + "/noise.tif"
     digest, size = sha256_url(url, timeout=10)
-    assert digest == sources.sha256_file(noisy.root / "noise.tif")
+    assert digest == checksums.sha256_file(noisy.root / "noise.tif")
     assert size == (noisy.root / "noise.tif").stat().st_size
     unhashed = remote_record(url)
     assert unhashed.to_dict() == {"path": url, "sha256": None}
@@ -193,11 +193,11 @@ def test_bad_band_and_window(noisy: RangeServer) -> None:
 
 
 def test_shared_gdal_options_read_remote(noisy: RangeServer) -> None:
-    saved = dict(sources.GDAL_OPTIONS)
-    sources.GDAL_OPTIONS.clear()
-    sources.GDAL_OPTIONS.update(_SHIPPED)
+    saved = dict(raster.GDAL_OPTIONS)
+    raster.GDAL_OPTIONS.clear()
+    raster.GDAL_OPTIONS.update(_SHIPPED)
     try:
         read_overview(noisy.url + "/noise.tif", max_size=64)
     finally:
-        sources.GDAL_OPTIONS.clear()
-        sources.GDAL_OPTIONS.update(saved)
+        raster.GDAL_OPTIONS.clear()
+        raster.GDAL_OPTIONS.update(saved)

@@ -130,7 +130,15 @@ def test_top_level_keys_exactly(run):
     assert set(report["summary"]) == VERDICTS
     assert report["geoverify_version"] == importlib.metadata.version("geoverify")
     assert report["submission"]["project"] == "Ecosystem map and disaster risk (report test)"
-    assert set(report["run"]) == {"time_utc", "command", "versions"}
+    assert set(report["run"]) == {
+        "time_utc",
+        "command",
+        "versions",
+        "indicators_evaluated",  # issue 11: what the run evaluated and left out
+        "left_out",
+        "partial",
+    }
+    assert report["run"]["partial"] is False and report["run"]["left_out"] == []
     assert report["submission"]["directions"] == ["disaster", "asean_eco"]
 
 
@@ -149,7 +157,8 @@ def test_expected_verdicts(run, raw_catalogue):
     expected_ids = [
         t["id"]
         for t in raw_catalogue["indicator"]
-        if t["id"].split(".")[0] in ("disaster", "asean_eco", "geo_common", "programme")
+        if t["id"].split(".")[0]
+        in ("disaster", "asean_eco", "geo_common", "geo_rules", "programme")
     ]
     assert sorted(verdicts) == sorted(expected_ids)
     assert verdicts["asean_eco.resolution"] == "pass"

@@ -36,6 +36,10 @@ def _report() -> dict:
         "message": "90% (95% CI 86.1% to 93%): the whole interval misses ≥ 95%. n = 150 samples",
         "details": {
             "rule": "≥ 95%",
+            "reason": {
+                "code": "misses",
+                "text": "90% (95% CI 86.1% to 93%): the whole interval misses ≥ 95%",
+            },
             "confusion_matrix": MATRIX,
             "labels": LABELS,
             "users_accuracy": {"wheat": 0.86, "maize": 0.96, "rice": 0.88},
@@ -57,6 +61,10 @@ def _report() -> dict:
         "has a; missing b",
         "details": {
             "rule": "≥ 2",
+            "reason": {
+                "code": "condition_failed",
+                "text": "2 meets the rule ≥ 2; but values of 'category': has a; missing b",
+            },
             "items": [
                 {"title": "Method <A> | pipe", "counted": True, "proof": "doi:10.5281/z.1"},
                 {"title": "Method B", "counted": False, "proof": None, "reason": "no proof"},
@@ -78,7 +86,7 @@ def _report() -> dict:
         "threshold": 10.0,
         "ci": None,
         "message": LONG,
-        "details": {"rule": "≤ 10 m"},
+        "details": {"rule": "≤ 10 m", "reason": {"code": "error", "text": LONG}},
         "evidence": [],
     }
     passing = {**error, "indicator": "geoglam.platform", "verdict": "pass", "message": "ok. x"}
@@ -240,3 +248,32 @@ def test_html_is_escaped_and_self_contained(rendered) -> None:
     for section in html.split("<section")[1:]:
         assert section.rstrip().endswith("</pre></details></section>") or section.rstrip(
         ).endswith("</pre></details></section></body></html>")
+
+
+def test_summary_reason_reads_the_structured_reason_not_the_message() -> None:
+    """issue 10: the report reads reason codes, never decide's prose."""
+    from geoverify.report import summary_reason
+
+    result = {
+        "verdict": "fail",
+        "message": "3 meets the rule ≥ 2. Something else entirely",
+        "details": {"reason": {"code": "condition_failed", "text": "why it fails"}},
+    }
+    assert summary_reason(result) == "why it fails"
+
+
+def test_every_verify_result_carries_a_known_reason_code(tmp_path) -> None:
+    from geoverify.config.catalogue import load_catalogue
+    from geoverify.config.submission import load_submission
+    from geoverify.decide import REASON_CODES
+    from geoverify.run import verify
+
+    from .conftest import ROOT
+
+    catalogue = load_catalogue()
+    for sample in ("spine_errors", "spine_fail", "landcover_inconclusive"):
+        sub = load_submission(ROOT / "sample_rasters" / sample / "submission.toml", catalogue)
+        for result in verify(sub, catalogue):
+            found = result.details["reason"]
+            assert found["code"] in REASON_CODES, (result.indicator, found)
+            assert found["text"], result.indicator

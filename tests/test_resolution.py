@@ -355,7 +355,8 @@ def test_corrupt_geotiff_in_verify_is_an_error_and_the_rest_is_evaluated(tmp_pat
     folder.mkdir()
     shutil.copy(realdata("rasterio", "corrupt.tif"), folder / "burned.tif")
     items = "".join(
-        f'\n[[evidence.wildfire.fire_events.items]]\ntitle = "Fire {n}"\n'
+        f'\n[[evidence.wildfire.fire_events.items]]\ntitle = "Fire {n}"\nevent = "fire-{n}"\n'
+        f'observed_by = "{"chinese_geostationary" if n == 0 else "polar"}"\n'
         f'doi = "10.5281/zenodo.{1000 + n}"\n'
         for n in range(30)
     )

@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from scipy import stats
 
 from geoverify.checks import Context
 from geoverify.errors import GeoverifyError
 from geoverify.model.evidence import Evidence
 from geoverify.stats import estimators as est
+from geoverify.stats.intervals import score_interval
 
 Z = 1.959963984540054
 
@@ -53,9 +55,11 @@ def test_stratified_stratum_all_correct_by_hand() -> None:
     assert e.overall_accuracy_se == pytest.approx(math.sqrt(0.25 * 0.8 * 0.2 / 9))
     assert e.users_accuracy_se[0] == 0.0
     assert e.producers_accuracy[0] == pytest.approx(5 / 6)
-    lo, hi = e.overall_accuracy_ci
-    assert lo == pytest.approx(0.9 - Z * math.sqrt(0.25 * 0.8 * 0.2 / 9))
-    assert hi == pytest.approx(min(1.0, 0.9 + Z * math.sqrt(0.25 * 0.8 * 0.2 / 9)))
+    # Korn & Graubard (1998): n_eff = .09 / V(OA) = 20.25, times (t_19 / t_18)^2, at most
+    # n = 20 -> 20: the continuity-corrected Wilson interval of 18/20 (not a clipped Wald)
+    assert e.n_effective == pytest.approx(20.0)
+    ci = stats.binomtest(18, 20).proportion_ci(method="wilsoncc")
+    assert e.overall_accuracy_ci == (pytest.approx(ci.low), pytest.approx(ci.high))
 
 
 def test_one_class_all_correct_kappa_undefined_not_nan() -> None:
@@ -63,8 +67,9 @@ def test_one_class_all_correct_kappa_undefined_not_nan() -> None:
     d = e.to_dict()
     assert d["overall_accuracy"] == 1.0 and d["kappa"] is None
     assert d["quantity_disagreement"] == 0.0 and d["allocation_disagreement"] == 0.0
-    # Wilson lower bound for 7/7: n / (n + z^2)
-    assert d["overall_accuracy_ci"][0] == pytest.approx(7 / (7 + Z * Z))
+    # continuity-corrected Wilson (Newcombe 1998) lower bound for 7/7, as scipy computes it
+    ci = stats.binomtest(7, 7).proportion_ci(method="wilsoncc")
+    assert d["overall_accuracy_ci"] == [pytest.approx(ci.low), 1.0]
 
 
 def test_stehman_samples_in_a_stratum_without_pixels_are_refused() -> None:
@@ -225,9 +230,12 @@ def test_warning_planner_when_every_warning_verified(tmp_path: Path) -> None:
     m = measure_warning(ev, {"measure": "accuracy"}, Context())
     assert m.value == 100.0 and m.ci[0] < 85.0  # 9/9: inconclusive against > 85 %
     extra = m.planner(85.0)
-    # Wilson lower bound of n/n is n / (n + z^2) > .85  <=>  n >= 22: 13 more
-    assert extra is not None and wilson_interval(9 + extra, 9 + extra)[0] > 0.85
-    assert extra == 13
+    # the verdict's interval (Wilson with continuity correction) at n/n first excludes .85
+    # at n = 29: 20 more (the plain Wilson bound n / (n + z^2) would need 22)
+    assert extra is not None and score_interval(9 + extra, 9 + extra)[0] > 0.85
+    assert score_interval(8 + extra, 8 + extra)[0] <= 0.85
+    assert extra == 20
+    assert wilson_interval(22, 22)[0] > 0.85 > wilson_interval(21, 21)[0]
 
 
 # --------------------------------------------------------------------------- review follow-ups
@@ -294,7 +302,7 @@ def test_burned_area_samples_as_lines_or_without_crs_are_refused(tmp_path: Path)
     from geoverify.checks.burned_area.measure import measure_burned_area
 
     lines = [LineString([(0.5, 9.5), (1.5, 9.5)]), LineString([(0.5, 0.5), (1.5, 0.5)])]
-    with pytest.raises(GeoverifyError, match="not points or polygons"):
+    with pytest.raises(GeoverifyError, match="must be points or polygons"):
         measure_burned_area(_burned_samples(tmp_path, lines, 4326), {"measure": "agreement"},
                             Context())
     points = [Point(0.5, 9.5), Point(0.5, 0.5)]

@@ -108,7 +108,8 @@ def test_indicators_to_evaluate_include_the_common_directions(tmp_path, catalogu
     sub = load_submission(path, catalogue)
     ids = sub.indicators(catalogue)
     raw_ids = list(catalogue.indicators)
-    expected = [i for i in raw_ids if i.split(".")[0] in ("wildfire", "geo_common", "programme")]
+    common = ("wildfire", "geo_common", "geo_rules", "programme")
+    expected = [i for i in raw_ids if i.split(".")[0] in common]
     assert sorted(ids) == sorted(expected)
     assert ids[0].startswith("wildfire.")
 

@@ -14,6 +14,7 @@ from geoverify.errors import EvidenceError
 from geoverify.model import Verdict
 from geoverify.model.evidence import Evidence
 from geoverify.run import evaluate
+from geoverify.stats.intervals import score_interval
 
 WARNINGS = """hazard,region,issued
 locust,KEN-01,2027-01-01
@@ -51,7 +52,8 @@ def test_hand_matched_contingency(evidence: Evidence) -> None:
     d = m.details
     assert (d["hits"], d["false_alarms"], d["misses"]) == (3, 2, 2)
     assert m.value == pytest.approx(60.0)
-    assert m.ci == pytest.approx(tuple(100 * v for v in wilson_interval(3, 5)))
+    # the verdict's interval: Wilson with continuity correction (Newcombe 1998, method 4)
+    assert m.ci == pytest.approx(tuple(100 * v for v in score_interval(3, 5)))
     assert d["critical_success_index"] == pytest.approx(3 / 7)
     assert d["probability_of_detection"] == pytest.approx(3 / 5)
 
@@ -61,12 +63,25 @@ def test_lead_time_median(evidence: Evidence) -> None:
     assert m.value == pytest.approx(19.0)
     assert m.details["minimum_days"] == pytest.approx(15.0)
     assert m.ci is None  # three hits are too few for a 95% interval of a median
+    assert "too few order statistics" in m.details["inconclusive_reason"]
 
 
 def test_wilson_published_value() -> None:
     # Newcombe (1998), Statistics in Medicine 17:857, Table I: 81/263 → 0.2553 to 0.3662
     low, high = wilson_interval(81, 263)
     assert (round(low, 4), round(high, 4)) == (0.2553, 0.3662)
+
+
+def test_continuity_corrected_wilson_published_values() -> None:
+    # Newcombe (1998), Table I, method 4 (score interval with continuity correction)
+    for (k, n), expected in {
+        (81, 263): (0.2535, 0.3682),
+        (15, 148): (0.0598, 0.1644),
+        (0, 20): (0.0, 0.2005),
+        (1, 29): (0.0018, 0.1963),
+    }.items():
+        low, high = score_interval(k, n)
+        assert (round(low, 4), round(high, 4)) == expected
 
 
 def test_median_interval_order_statistics() -> None:
@@ -80,7 +95,7 @@ def test_verdict_through_the_catalogue(evidence: Evidence) -> None:
     result = evaluate(catalogue["pest.warning_accuracy"], evidence)
     # 60% with Wilson interval (23%, 88%) straddles 80% → inconclusive, with a sample size
     assert result.verdict is Verdict.INCONCLUSIVE
-    assert "more reference samples" in result.message
+    assert "more warnings would be expected to decide it" in result.message
 
 
 def test_bad_tables(tmp_path: Path) -> None:

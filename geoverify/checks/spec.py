@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from geoverify.io.confine import DEFAULT_TIMEOUT
+
 if TYPE_CHECKING:
     from geoverify.model import Measurement
     from geoverify.model.evidence import Evidence
@@ -90,11 +92,18 @@ class Context:
         scans are then distributed over its workers.
     progress : bool
         Print progress of long scans on stderr.
+    timeout : float, optional
+        Time budget of one indicator in seconds (default
+        :data:`geoverify.io.confine.DEFAULT_TIMEOUT`, 300 s; ``None``: unbounded).
+        The run evaluates each indicator in a worker thread with this deadline,
+        which HTTP and GDAL reads and raster scans honour; an indicator still
+        running at the deadline is ``error: timed out after N s``.
     """
 
     workers: int = max(1, os.cpu_count() or 1)
     scheduler: str | None = None
     progress: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT
 
 
 class Check(Protocol):

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from geoverify.checks.accuracy.measure import DESIGNS, accuracy_report
+from geoverify.checks.accuracy import DESIGNS
 from geoverify.cli.options import (
     emit_json,
     fail,
@@ -23,7 +23,7 @@ from geoverify.cli.options import (
     workers_option,
 )
 from geoverify.errors import GeoverifyError
-from geoverify.stats.confusion import POLYGON_RULES, RESAMPLING
+from geoverify.stats.options import POLYGON_RULES, RESAMPLING
 
 __all__ = ["accuracy"]
 
@@ -54,6 +54,7 @@ def _table(report: dict[str, Any]) -> str:
     width = max([8, *(len(lab) for lab in labels)]) + 2
     lines = [
         f"design: {report['design']} — {report['estimator']}",
+        *([str(report["design_statement"])] if report.get("design_statement") else []),
         f"n = {report['n']:,}",
         "",
         "confusion matrix (rows = map, columns = reference)",
@@ -126,6 +127,33 @@ def _table(report: dict[str, Any]) -> str:
 )
 @click.option("--strata-field", default=None, help="Column giving each sample's stratum.")
 @click.option(
+    "--design-file",
+    default=None,
+    metavar="DESIGN.json",
+    help="The design file sealing a sample drawn by `geoverify sample draw` (default: a "
+    "design.json beside REFERENCE that seals a file of its name). The seal is verified and "
+    "its design used; --design is then ignored.",
+)
+@click.option(
+    "--reference-column",
+    "reference_columns",
+    multiple=True,
+    metavar="COLUMN",
+    help="An interpreter's label column (repeatable): the majority label is used, ties and "
+    '"cannot tell" are excluded and counted, the agreement reported.',
+)
+@click.option(
+    "--inclusion-field",
+    default=None,
+    help="Column of each unit's inclusion probability (design unequal_probability or "
+    "cluster; default inclusion_probability).",
+)
+@click.option(
+    "--cluster-field",
+    default=None,
+    help="Column of each unit's cluster id (design cluster; default cluster).",
+)
+@click.option(
     "--legend",
     multiple=True,
     metavar="CODE=LABEL|FILE.json",
@@ -157,6 +185,10 @@ def accuracy(
     design: str,
     strata: str | None,
     strata_field: str | None,
+    design_file: str | None,
+    reference_columns: tuple[str, ...],
+    inclusion_field: str | None,
+    cluster_field: str | None,
     legend: tuple[str, ...],
     resample: str | None,
     polygons: str,
@@ -175,6 +207,8 @@ def accuracy(
     import os
 
     try:
+        from geoverify.checks.accuracy.measure import accuracy_report
+
         report = accuracy_report(
             map_path,
             reference,
@@ -190,6 +224,10 @@ def accuracy(
             workers=workers or max(1, os.cpu_count() or 1),
             scheduler=scheduler,
             progress=want_progress(progress),
+            design_file=design_file,
+            reference_columns=list(reference_columns) or None,
+            inclusion_field=inclusion_field,
+            cluster_field=cluster_field,
         )
     except GeoverifyError as exc:
         fail(exc)

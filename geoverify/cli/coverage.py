@@ -11,17 +11,14 @@ from geoverify.checks import Context
 from geoverify.cli.options import emit_json, fail, format_option, workers_option
 from geoverify.errors import EvidenceError, GeoverifyError
 from geoverify.geo.regions import REGIONS
+from geoverify.io.formats import is_cube, is_vector
 from geoverify.model.evidence import Evidence
-
-_VECTOR = {".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".csv", ".fgb"}
-_CUBE = {".nc", ".nc4", ".netcdf", ".cdf", ".zarr"}
 
 
 def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in _CUBE or (path.is_dir() and (path / ".zgroup").exists()):
+    if is_cube(path):
         return "cube"
-    if suffix in _VECTOR:
+    if is_vector(path):
         return "vector"
     return "raster"
 

@@ -40,3 +40,8 @@ def indicators(direction: str | None, catalogue: Path | None, fmt: str) -> None:
             click.echo(click.style(f"\n{current} — {d.title} · {d.title_zh}", bold=True))
         click.echo(f"  {ind.id:<{width}}  {ind.check:<11}  {ind.rule()}")
         click.echo(f"  {'':<{width}}  {'':<11}  「{ind.quote_display}」")
+        for alt in ind.alternatives:
+            click.echo(
+                f"  {'':<{width}}  {'':<11}  disputed — {alt.title}: {alt.condition.describe()}"
+                + (f" on {alt.value}" if alt.value else "")
+            )

@@ -99,7 +99,16 @@ def main(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("verify", "indicators", "resolution", "accuracy", "coverage", "stac", "env"):
+    for name in (
+        "verify",
+        "indicators",
+        "resolution",
+        "accuracy",
+        "coverage",
+        "stac",
+        "env",
+        "sample",
+    ):
         module = importlib.import_module(f"geoverify.cli.{name}")
         main.add_command(getattr(module, name))
 

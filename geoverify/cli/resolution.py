@@ -8,16 +8,17 @@ from typing import Any
 import click
 
 from geoverify.checks import Context
-from geoverify.checks.resolution.measure import measure_resolution
 from geoverify.cli.options import emit_json, error_line, format_option
 from geoverify.errors import EvidenceReadError, GeoverifyError
-from geoverify.io.sources import split_subdataset
+from geoverify.io.raster import split_subdataset
 from geoverify.model import Measurement
 from geoverify.model.evidence import Evidence, is_remote
 
 
 def _measure(raster: str, band: int, variable: str | None) -> Measurement:
     """The resolution measurement of one raster named on the command line."""
+    from geoverify.checks.resolution.measure import measure_resolution
+
     path, named = split_subdataset(raster)  # NETCDF:"file.nc":var names the variable itself
     if named is not None:
         if variable is not None and variable.lstrip("/") != named:

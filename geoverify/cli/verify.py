@@ -11,9 +11,17 @@ from geoverify.checks import Context
 from geoverify.cli.options import progress_option, scheduler_option, want_progress, workers_option
 from geoverify.config.catalogue import load_catalogue
 from geoverify.config.submission import load_submission
-from geoverify.errors import GeoverifyError
+from geoverify.errors import GeoverifyError, MissingDependencyError, require
+from geoverify.io.confine import DEFAULT_TIMEOUT
 from geoverify.model import Result
-from geoverify.report import FORMATS, build_report, run_record, write_reports
+from geoverify.report import (
+    FORMATS,
+    build_report,
+    check_out_tree,
+    refuse_symlinked_out,
+    run_record,
+    write_reports,
+)
 from geoverify.run import exit_code
 from geoverify.run import verify as run_verify
 
@@ -52,6 +60,15 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str
 )
 @click.option("--indicator", "only", multiple=True, help="Evaluate only these ids (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Time budget of each indicator in seconds (downloads, STAC searches and scans "
+    "included); an indicator still running then is 'error: timed out after N s' and the "
+    "run goes on.",
+)
 @workers_option
 @scheduler_option
 @progress_option
@@ -65,11 +82,13 @@ def verify(
     workers: int | None,
     scheduler: str | None,
     progress: bool | None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> None:
     """Evaluate every indicator of SUBMISSION's directions and write the reports.
 
     Exit status: 0 all pass · 1 some fail or error · 3 none fail but some
-    inconclusive or missing · 2 the command could not run.
+    inconclusive or missing, or a partial run (--indicator left out indicators
+    of the submission) · 2 the command could not run.
     """
     cat = load_catalogue(catalogue)
     sub = load_submission(submission, cat)
@@ -83,8 +102,11 @@ def verify(
                 param_hint="--indicator",
             )
     out_dir = out if out is not None else sub.base / "report"
+    if out is None:
+        refuse_symlinked_out(out_dir, sub.base)
     _writable(out_dir)
     context = Context(
+        timeout=timeout,
         workers=workers or Context().workers,
         scheduler=scheduler,
         progress=want_progress(progress),
@@ -106,19 +128,36 @@ def verify(
         indicators=list(only) or None,
         on_result=show,
     )
-    from geoverify.report.figures import draw_figures  # matplotlib: only when drawing
+    if any(r.plots for r in results):
+        try:
+            require("matplotlib", "plots", "Drawing the report's figures")
+        except MissingDependencyError as exc:  # the verdicts stand without figures
+            click.echo(f"geoverify: figures not drawn: {exc}", err=True)
+        else:
+            from geoverify.report.figures import draw_figures  # matplotlib: only when drawing
 
-    draw_figures(results, out_dir)
+            check_out_tree(out_dir)  # figures never follow a symbolic link out of --out
+            draw_figures(results, out_dir)
     root = click.get_current_context().find_root().obj or {}
     command = root.get("argv") or ["geoverify", *sys.argv[1:]]
-    report = build_report(sub, cat, results, report_dir=out_dir, run=run_record(command))
+    evaluated = [r.indicator for r in results]
+    left_out = [i for i in sub.indicators(cat) if i not in set(evaluated)]
+    run = run_record(command, evaluated=evaluated, left_out=left_out)
+    report = build_report(sub, cat, results, report_dir=out_dir, run=run)
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
     summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
-    click.echo(f"{len(results)} indicators: {summary}")
+    if left_out:
+        total = len(evaluated) + len(left_out)
+        click.echo(
+            f"partial run: {len(evaluated)} of {total} indicators: {summary} "
+            f"({len(left_out)} left out: not a verdict on the whole submission)"
+        )
+    else:
+        click.echo(f"{len(results)} indicators: {summary}")
     for path in written:
         click.echo(f"wrote {path}", err=True)
-    sys.exit(exit_code(results))
+    sys.exit(exit_code(results, partial=bool(left_out)))
 
 
 def _all_files(sub: object) -> list[tuple[str, str]]:

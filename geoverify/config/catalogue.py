@@ -30,6 +30,7 @@ from geoverify.model.catalogue import (
     Direction,
     Indicator,
     ItemCondition,
+    Reading,
 )
 from geoverify.units import UNITS, dimension
 
@@ -107,6 +108,17 @@ _INDICATOR_KEYS: dict[str, type | tuple[type, ...]] = {
     "params": dict,
     "each": list,
     "also": list,
+    "alternatives": list,
+}
+_ALTERNATIVE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "title": str,
+    "reading": str,
+    "op": str,
+    "threshold": (int, float, list),
+    "unit": str,
+    "value": str,
+    "ci": str,
 }
 _EACH_KEYS: dict[str, type | tuple[type, ...]] = {
     "check": str,
@@ -187,7 +199,7 @@ class _Validator:
                     f"{label}: operator 'report' takes no threshold",
                     "Remove the threshold.",
                 )
-        elif op in ("between", "covers"):
+        elif op in ("between", "covers", "spans"):
             if not (
                 isinstance(threshold, list)
                 and len(threshold) == 2
@@ -318,6 +330,10 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
             params=dict(table.get("params", {})),
             each=each,
             also=also,
+            alternatives=tuple(
+                _alternative(v, keys, label, n, c, unit)
+                for n, c in enumerate(table.get("alternatives", []))
+            ),
         )
     if not indicators:
         raise v.fail(["indicator"], "the catalogue has no [[indicator]]", "Add indicators.")
@@ -327,6 +343,33 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         source=data.get("source", ""),
         directions=directions,
         indicators=indicators,
+    )
+
+
+def _alternative(
+    v: Any, keys: list[str | int], label: str, n: int, c: Any, unit: str
+) -> Reading:
+    """An alternative reading: ``{ id, title, reading, op, threshold, unit, value?, ci? }``."""
+    where = [*keys, "alternatives", n]
+    if not isinstance(c, dict):
+        raise v.fail(where, f"{label}: an alternative reading must be a table", "Write { ... }.")
+    v.check_keys(c, _ALTERNATIVE_KEYS, where, f"{label} alternative")
+    for required in ("id", "title", "reading", "op"):
+        if required not in c:
+            raise v.fail(
+                where,
+                f"{label}: alternative reading {n + 1} has no {required!r}",
+                f"Add `{required} = ...` to it.",
+            )
+    c = {"unit": unit, **c}  # the indicator's unit unless the reading names another
+    op, threshold, unit = v.condition(c, where, f"{label} alternative {c['id']!r}")
+    return Reading(
+        id=c["id"],
+        title=c["title"],
+        reading=c["reading"],
+        condition=Condition(op, threshold, unit),
+        value=c.get("value"),
+        ci=c.get("ci"),
     )
 
 

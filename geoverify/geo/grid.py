@@ -63,7 +63,48 @@ def grid_resolution(
     out["pixel_size_m"] = max(x_m, y_m)
     out["axis"] = "x (columns, east–west)" if x_m >= y_m else "y (rows, north–south)"
     out["square"] = math.isclose(x_m, y_m, rel_tol=1e-3)
+    nominal = nominal_class_m(
+        max(step_x, step_y),
+        geographic=crs.is_geographic,
+        factor=1.0 if crs.is_geographic else float(crs.linear_units_factor[1]),
+    )
+    if nominal is not None:
+        out["nominal_class_m"] = nominal
     return out
+
+
+#: Conventional names of geographic grid spacings (arc-seconds → the product class in
+#: metres): SRTM/Copernicus DEM 1″ (30 m) and 3″ (90 m); MODIS 7.5″ (250 m), 15″
+#: (500 m) and 30″ (1 km) climate-modelling grids; ESA CCI / C3S 1/360° = 10″ (300 m);
+#: 0.05° = 180″ (5 km CMG).  A spacing within 1% of one of these is that class.
+ARCSEC_CLASSES_M: dict[float, float] = {
+    1.0: 30.0,
+    3.0: 90.0,
+    7.5: 250.0,
+    10.0: 300.0,
+    15.0: 500.0,
+    30.0: 1000.0,
+    180.0: 5000.0,
+}
+
+
+def nominal_class_m(step: float, *, geographic: bool, factor: float = 1.0) -> float | None:
+    """The grid's nominal class in metres, as products name it (the "300 m" 1/360° grid).
+
+    Geographic grids: the conventional class of :data:`ARCSEC_CLASSES_M` when the
+    spacing (degrees) is within 1% of one, else ``None`` (no conventional name).
+    Projected grids: the coarser grid step itself, in metres (``factor``: metres
+    per CRS unit), rounded to 0.1 mm.
+    This is the alternative, "nominal grid class" reading of a resolution rule;
+    the primary reading is the geodesic size (:func:`grid_resolution`).
+    """
+    if not geographic:
+        return round(step * factor, 4)
+    arcsec = step * 3600.0
+    for seconds, class_m in ARCSEC_CLASSES_M.items():
+        if math.isclose(arcsec, seconds, rel_tol=0.01):
+            return class_m
+    return None
 
 
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BOUNDARY_FIELDS",
     "REGIONS",
+    "countries_of_lonlat",
     "country_boundaries",
     "country_code",
     "country_name",
@@ -287,7 +288,7 @@ def country_boundaries(
     Parameters
     ----------
     frame : GeoDataFrame, optional
-        User boundaries, as read from the submission (``geoverify.io.sources.read_vector``).
+        User boundaries, as read from the submission (``geoverify.io.vector.read_vector``).
         Without it, the bundled 1:110m boundaries (see ``geoverify/data/README.md``).
     field : str, optional
         The field holding ISO3 codes (or names) in ``frame``; by default the first of
@@ -419,3 +420,52 @@ def ordered_boundaries(bounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 #: Farthest distance (degrees) at which a point outside every country is given
 #: to the nearest one.
 NEAREST_DEG = 0.25
+
+
+def countries_of_lonlat(
+    lon: Any, lat: Any, boundaries: gpd.GeoDataFrame
+) -> tuple[Any, list[str]]:
+    """Country of each point (WGS 84 longitude/latitude), by point-in-polygon.
+
+    Longitudes are wrapped to [−180°, 180°) first, so 0–360° grids and points
+    east of the antimeridian (lon > 180°) land in the right country; points with
+    a non-finite coordinate belong to none.  Countries bundled as a capital disc
+    (``approx``) win where they overlap a polygon, as in
+    :func:`countries_of_points`.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Coordinates in degrees (same shape).
+    boundaries : GeoDataFrame
+        From :func:`country_boundaries` (EPSG:4326).
+
+    Returns
+    -------
+    (ndarray, list of str)
+        ``index`` (int32, same shape: 0 for no country, else ``k + 1`` for
+        ``iso3[k]``) and ``iso3``, the codes of the boundaries' rows.
+    """
+    import numpy as np
+    import shapely
+
+    x = np.asarray(lon, dtype="float64")
+    y = np.asarray(lat, dtype="float64")
+    x = np.where(np.isfinite(x), (x + 180.0) % 360.0 - 180.0, np.nan)
+    flat_x, flat_y = x.ravel(), y.ravel()
+    ok = np.isfinite(flat_x) & np.isfinite(flat_y)
+    index = np.zeros(flat_x.shape, dtype="int32")
+    ordered = ordered_boundaries(boundaries)
+    for k, geom in enumerate(ordered.geometry):
+        if geom is None or geom.is_empty:
+            continue
+        west, south, east, north = geom.bounds
+        sel = np.nonzero(
+            ok & (flat_x >= west) & (flat_x <= east) & (flat_y >= south) & (flat_y <= north)
+        )[0]
+        if sel.size == 0:
+            continue
+        shapely.prepare(geom)
+        inside = shapely.contains_xy(geom, flat_x[sel], flat_y[sel])
+        index[sel[inside]] = k + 1
+    return index.reshape(x.shape), [str(c) for c in ordered["iso3"]]

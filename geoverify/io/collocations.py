@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from geoverify.errors import EvidenceError, UnitError
-from geoverify.io.sources import read_table
+from geoverify.io.table import read_table
 from geoverify.units import UNITS, dimension
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Rasters read where they are published: http(s) COGs by window and overview.
 
-Reads go through :func:`geoverify.io.sources.open_raster` (GDAL's ``/vsicurl/``
-driver with :data:`geoverify.io.sources.GDAL_OPTIONS`: a total time limit per
+Reads go through :func:`geoverify.io.raster.open_raster` (GDAL's ``/vsicurl/``
+driver with :data:`geoverify.io.raster.GDAL_OPTIONS`: a total time limit per
 request and a bounded number of retries), so only the bytes of the blocks
 needed cross the network.  A remote file is hashed only when it is streamed
 whole anyway (:func:`sha256_url`, :func:`remote_record` with ``hash=True``);
@@ -16,7 +16,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.io.sources import open_raster, read_failure
+from geoverify.io.confine import check_deadline, check_url, guarded_session, http_timeout
+from geoverify.io.raster import open_raster, read_failure
 from geoverify.model import EvidenceRecord
 from geoverify.model.evidence import is_remote
 
@@ -61,8 +62,13 @@ def sha256_url(url: str, *, timeout: float = 20.0) -> tuple[str, int]:
         raise EvidenceError(f"timeout must be positive, not {timeout!r}")
     digest = hashlib.sha256()
     size = 0
+    check_url(url)
+    connect, read = http_timeout(min(timeout, 10.0), timeout)
     try:
-        with requests.get(url, stream=True, timeout=(min(timeout, 10.0), timeout)) as resp:
+        with (
+            guarded_session() as session,
+            session.get(url, stream=True, timeout=(connect, read)) as resp,
+        ):
             if resp.status_code != 200:
                 raise EvidenceReadError(
                     f"HTTP {resp.status_code} while downloading for the checksum",
@@ -70,10 +76,12 @@ def sha256_url(url: str, *, timeout: float = 20.0) -> tuple[str, int]:
                     hint="Check that the URL is public and the file exists.",
                 )
             expected = resp.headers.get("Content-Length")
-            for chunk in resp.raw.stream(_CHUNK, decode_content=False):
+            reader = getattr(resp.raw, "read1", None) or resp.raw.read
+            while chunk := reader(_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
-    except EvidenceReadError:
+                check_deadline(url)  # a server dripping bytes cannot outlast the budget
+    except (EvidenceError, EvidenceReadError):
         raise
     except requests.exceptions.Timeout:
         raise EvidenceReadError(

@@ -13,6 +13,7 @@ sent to the cluster's workers instead.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import threading
 import time
@@ -23,10 +24,27 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.io.sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
+from geoverify.errors import EvidenceError, EvidenceReadError, require
+from geoverify.io.confine import check_scan_size, deadline_checker
+from geoverify.io.raster import (
+    GDAL_OPTIONS,
+    open_raster,
+    read_failure,
+    split_subdataset,
+    to_gdal_path,
+)
+from geoverify.model.evidence import is_remote
 
-__all__ = ["Grid", "Window", "add_counts", "grid_of", "iter_windows", "scan", "window_reader"]
+__all__ = [
+    "Grid",
+    "Window",
+    "absolute_location",
+    "add_counts",
+    "grid_of",
+    "iter_windows",
+    "scan",
+    "window_reader",
+]
 
 T = TypeVar("T")
 
@@ -209,11 +227,29 @@ def scan(
     read = window_reader(paths, bands)
     meter = _Progress(len(windows), label) if progress else None
 
+    check_deadline = deadline_checker(paths[0])  # the indicator's budget, in every thread
+
     def task(window: Window) -> T:
+        check_deadline()
         arrays = read(window)
         return func(arrays, window)
 
     result: T | None = None
+    # sized before it runs: the first windows, timed, say whether the budget suffices
+    started, head, windows = time.monotonic(), windows[:3], windows[3:]
+    for window in head:
+        part = task(window)
+        result = part if result is None else combine(result, part)
+        if meter:
+            meter.step()
+    check_scan_size(
+        paths[0],
+        pixels=grids[0].width * grids[0].height,
+        windows=len(head) + len(windows),
+        seconds_first=time.monotonic() - started,
+        done=len(head),
+        workers=max(1, workers),
+    )
     if workers <= 1:
         for window in windows:
             part = task(window)
@@ -242,6 +278,24 @@ def scan(
     return result
 
 
+def absolute_location(location: str) -> str:
+    """``location`` with a relative local path made absolute (URLs and ``/vsi`` paths unchanged).
+
+    Workers of a cluster run in their own directory: a relative path sent to them
+    would name another file, or none.  GDAL subdataset names
+    (``NETCDF:"data/ba.nc":JD``) get their file part made absolute.
+    """
+    text = os.fspath(location)
+    if is_remote(text) or text.startswith("/vsi"):
+        return text
+    if os.path.exists(text):
+        return os.path.abspath(text)
+    file, variable = split_subdataset(text)
+    if variable is not None and os.path.exists(file) and not os.path.isabs(file):
+        return text.replace(file, os.path.abspath(file), 1)
+    return text
+
+
 def _scan_distributed(
     paths: Sequence[str],
     bands: Sequence[int],
@@ -251,10 +305,15 @@ def _scan_distributed(
     scheduler: str,
     workers: int,
 ) -> T | None:
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - distributed is a dependency
-        raise EvidenceError("dask.distributed is not installed") from None
+    """Run the windows on a ``dask.distributed`` cluster; reduce on the workers.
+
+    Windows go in contiguous batches (each worker keeps its dataset handles
+    between batches); the partial results are combined on the workers in a tree
+    of fan-in :data:`REDUCE_FANIN`, so only the final result reaches the client.
+    """
+    require("distributed", "distributed", "A dask.distributed scheduler (--scheduler)")
+    from distributed import Client
+
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except OSError as exc:
@@ -264,18 +323,56 @@ def _scan_distributed(
             hint="Start the scheduler or drop --scheduler to run locally.",
         ) from None
     try:
-        batches = [windows[i : i + 8] for i in range(0, len(windows), 8)]
+        threads = sum(client.nthreads().values()) or 1
+        # about 4 batches per worker thread (load balance), at least 4 windows each
+        size = max(4, -(-len(windows) // (4 * threads)))
+        batches = [windows[i : i + size] for i in range(0, len(windows), size)]
         task = functools.partial(
-            _run_batch, paths=list(paths), bands=list(bands), func=func, combine=combine
+            _run_batch,
+            paths=[absolute_location(p) for p in paths],
+            bands=list(bands),
+            func=func,
+            combine=combine,
         )
         futures = client.map(task, batches, pure=False)
-        result: T | None = None
-        for part in client.gather(futures):
-            if part is not None:
-                result = part if result is None else combine(result, part)
+        while len(futures) > 1:
+            futures = [
+                client.submit(
+                    _combine_parts, *futures[i : i + REDUCE_FANIN], combine=combine, pure=False
+                )
+                for i in range(0, len(futures), REDUCE_FANIN)
+            ]
+        result: T | None = futures[0].result() if futures else None
         return result
     finally:
         client.close()
+
+
+#: Partial results combined per reduction task on the cluster.
+REDUCE_FANIN = 8
+
+_readers: dict[tuple[tuple[str, ...], tuple[int, ...]], Callable[[Window], list[np.ndarray]]] = {}
+_readers_lock = threading.Lock()
+
+
+def _cached_reader(paths: list[str], bands: list[int]) -> Callable[[Window], list[np.ndarray]]:
+    """One :func:`window_reader` per (paths, bands) in this process: handles kept across batches."""
+    key = (tuple(paths), tuple(bands))
+    with _readers_lock:
+        read = _readers.get(key)
+        if read is None:
+            if len(_readers) >= 16:
+                _readers.clear()
+            read = _readers[key] = window_reader(paths, bands)
+        return read
+
+
+def _combine_parts(*parts: T | None, combine: Callable[[T, T], T]) -> T | None:
+    result: T | None = None
+    for part in parts:
+        if part is not None:
+            result = part if result is None else combine(result, part)
+    return result
 
 
 def _run_batch(
@@ -286,7 +383,7 @@ def _run_batch(
     func: Callable[[list[np.ndarray], Window], T],
     combine: Callable[[T, T], T],
 ) -> T | None:
-    read = window_reader(paths, bands)
+    read = _cached_reader(paths, bands)
     result: T | None = None
     for window in batch:
         part = func(read(window), window)

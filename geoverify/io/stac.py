@@ -31,6 +31,7 @@ matched, too many matches, no usable asset) is an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import math
@@ -44,6 +45,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError, EvidenceReadError, require
+from geoverify.io.confine import (
+    check_deadline,
+    current,
+    guarded_session,
+    host_of,
+    http_timeout,
+    remaining,
+)
+from geoverify.io.formats import RASTER_MEDIA_TYPES, is_raster
 
 if TYPE_CHECKING:
     import pystac
@@ -72,6 +82,7 @@ def _does_not_conform() -> type[Warning]:
 
     return DoesNotConformTo
 
+
 #: Seconds allowed for each HTTP request to the STAC API (connect and read).
 DEFAULT_TIMEOUT = 20.0
 #: Matches beyond this number are an error unless the submission declares ``max_items``.
@@ -96,7 +107,6 @@ STAC_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 GeoverifyStacError = EvidenceError | EvidenceReadError
-_RASTER_TYPES = ("image/tiff", "image/vnd.stac.geotiff", "application/x-netcdf", "image/jp2")
 _METADATA_TOLERANCE = 0.05
 
 
@@ -359,7 +369,6 @@ def _open_search(
 ) -> Any:
     require("pystac_client", "stac", "STAC evidence")
     from pystac_client import Client, ItemSearch
-    from pystac_client.stac_api_io import StacApiIO
     from urllib3.util.retry import Retry
 
     retry = Retry(
@@ -372,8 +381,10 @@ def _open_search(
         allowed_methods=None,
         raise_on_status=False,
     )
-    request_timeout = (min(timeout, 10.0), timeout)
-    stac_io = StacApiIO(timeout=request_timeout, max_retries=retry)
+    request_timeout = http_timeout(min(timeout, 10.0), timeout)
+    stac_io = _guarded_io()(timeout=request_timeout, max_retries=retry)
+    guarded_session(stac_io.session, max_retries=retry)
+    stac_io.origin = host_of(api)
     kwargs = dict(params)
     try:
         with warnings.catch_warnings():
@@ -386,6 +397,72 @@ def _open_search(
             return client.search(max_items=max_items + 1, **kwargs)
     except Exception as exc:
         raise _api_failure(api, exc, timeout) from None
+
+
+@functools.cache
+def _guarded_io() -> type:
+    """pystac-client's ``StacApiIO`` whose paging refuses loops and foreign ``next`` links.
+
+    Requests go through :func:`geoverify.io.confine.guarded_session` (hosts the
+    manifest names, connect and total-read deadlines within the budget); a
+    ``next`` link must stay on the API's origin (or a host the manifest names)
+    and must not repeat a page already read.
+    """
+    from pystac import Link
+    from pystac_client.stac_api_io import StacApiIO
+
+    class GuardedStacApiIO(StacApiIO):  # type: ignore[misc]
+        origin: str = ""
+
+        def get_pages(
+            self, url: str, method: str | None = None, parameters: dict[str, Any] | None = None
+        ) -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            request: Any = url
+            body = parameters
+            page_method = method
+            while True:
+                key = json.dumps(
+                    [str(getattr(request, "href", request)), page_method, body],
+                    sort_keys=True,
+                    default=str,
+                )
+                if key in seen:
+                    raise EvidenceReadError(
+                        f"the STAC API's paging loops: the `next` link "
+                        f"{getattr(request, 'href', request)!r} asks for a page already read "
+                        f"(after {len(seen)} pages)",
+                        source=url,
+                        hint="The API's paging is broken; narrow the search to one page "
+                        "(ids, bbox, datetime) or report it to the API's operator.",
+                    )
+                seen.add(key)
+                check_deadline(url)
+                if isinstance(request, str):
+                    page = self.read_json(request, method=page_method, parameters=body)
+                else:
+                    page = self.read_json(request, parameters=parameters)
+                if not (page.get("features") or page.get("collections")):
+                    return
+                yield page
+                link = next((x for x in page.get("links", []) if x.get("rel") == "next"), None)
+                if not link:
+                    return
+                href = urllib.parse.urljoin(url, str(link.get("href", "")))
+                scope = current()
+                allowed = {self.origin} | set(scope.hosts if scope and scope.hosts else ())
+                if host_of(href) not in allowed:
+                    raise EvidenceError(
+                        f"the STAC API's `next` link goes to {host_of(href)} ({href!r}), "
+                        f"not to the API's origin {self.origin}; refused",
+                        source=url,
+                        hint="Name that host in the manifest if the API really pages there.",
+                    )
+                request = Link.from_dict({**link, "href": href})
+                body = link.get("body") if isinstance(link.get("body"), dict) else parameters
+                page_method = str(link.get("method", "GET"))
+
+    return GuardedStacApiIO
 
 
 def _matched(search: Any) -> int | None:
@@ -404,6 +481,11 @@ def _api_failure(url: str, exc: BaseException, timeout: float) -> GeoverifyStacE
     import requests
     from pystac_client.exceptions import APIError
 
+    if isinstance(exc, EvidenceError | EvidenceReadError):  # already says what and where
+        return exc
+    left = remaining()
+    if left is not None and left < 1.0:
+        timeout = current().budget or timeout  # type: ignore[union-attr]
     cause: BaseException | None = exc
     text = str(exc)
     while cause is not None:
@@ -568,9 +650,8 @@ def _choose_asset(
 def _looks_raster(asset: pystac.Asset) -> bool:
     media = (asset.media_type or "").lower()
     if media:
-        return media.startswith(_RASTER_TYPES)
-    path = urllib.parse.urlparse(asset.href).path.lower()
-    return path.endswith((".tif", ".tiff", ".nc", ".jp2"))
+        return media.startswith(RASTER_MEDIA_TYPES)
+    return is_raster(asset.href)
 
 
 def _resolve_href(href: str, self_href: str | None, search_url: str) -> str:
@@ -811,6 +892,7 @@ def prepare_stac(
     if spec is None:
         return evidence
     resolved = resolve_stac(spec, where=f"{evidence.where} (stac)", timeout=timeout)
+    _check_hrefs(resolved, evidence.where)
     options: dict[str, Any] = {"stac_resolved": resolved}
     items = evidence.items
     if datetimes:
@@ -837,3 +919,25 @@ def prepare_stac(
             )
     merged = {**options, **evidence.options}
     return replace(evidence, options=merged, items=items)
+
+
+def _check_hrefs(resolved: StacEvidence, where: str) -> None:
+    """Inside a run, asset hrefs stay on the API's origin or on hosts the manifest names.
+
+    Local hrefs (``file://``, absolute paths) are confined to the submission
+    folder when they are opened (:func:`geoverify.io.confine.check_location`).
+    """
+    scope = current()
+    if scope is None or scope.hosts is None:
+        return
+    allowed = {host_of(resolved.api), *scope.hosts}
+    for item in resolved.items:
+        href = item.href
+        if href.startswith(("http://", "https://")) and host_of(href) not in allowed:
+            raise EvidenceError(
+                f"STAC item {item.id!r}: asset href {href!r} is on {host_of(href)}, neither the "
+                "API's origin nor a host the manifest names; refused",
+                source=f"{where} (stac)",
+                hint="Name that host in the manifest (e.g. in the evidence's note) if the "
+                "data really lie there.",
+            )

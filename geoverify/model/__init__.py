@@ -12,6 +12,7 @@ from geoverify.model.catalogue import (
     Direction,
     Indicator,
     ItemCondition,
+    Reading,
     display_text,
 )
 from geoverify.model.evidence import (
@@ -42,6 +43,7 @@ __all__ = [
     "Indicator",
     "ItemCondition",
     "Measurement",
+    "Reading",
     "Result",
     "Submission",
     "Table",

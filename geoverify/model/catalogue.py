@@ -26,6 +26,7 @@ OPERATORS: dict[str, str] = {
     "==": "exactly",
     "between": "between (inclusive)",
     "covers": "covers the whole span",
+    "spans": "spans from the first to the last (gaps allowed)",
     "includes": "includes every one of",
     "report": "reported (no threshold)",
 }
@@ -74,6 +75,54 @@ class AggregateCondition(Condition):
 
 
 @dataclass(frozen=True)
+class Reading:
+    """An alternative reading of an indicator's wording, shown beside the primary one.
+
+    The primary reading (the indicator's own condition and ``reading``) decides
+    the verdict and the exit code; every alternative is evaluated on the same
+    measurement and its verdict is reported beside it when they differ, so that
+    a disputed reading is visible instead of a silent choice.
+
+    Parameters
+    ----------
+    id : str
+        Short name (``"nominal_grid"``).
+    title : str
+        What the reading is, in a few words (``"nominal grid class"``).
+    reading : str
+        The reading in one sentence, as the report shows it.
+    condition : Condition
+        The rule under this reading.
+    value : str, optional
+        The measurement's ``details`` key holding the value this reading decides
+        on (``"rmse"``); the measured value itself when ``None``.
+    ci : str, optional
+        The ``details`` key holding that value's 95% interval (``"rmse_ci"``).
+    """
+
+    id: str
+    title: str
+    reading: str
+    condition: Condition
+    value: str | None = None
+    ci: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "reading": self.reading,
+            "op": self.condition.op,
+            "threshold": self.condition.threshold,
+            "unit": self.condition.unit,
+            "rule": self.condition.describe(),
+        }
+        if self.value:
+            out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True)
 class Direction:
     """A direction of the call (``geoglam``, ``wildfire``, ...)."""
 
@@ -101,6 +150,8 @@ class Indicator:
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     each: tuple[ItemCondition, ...] = ()
     also: tuple[AggregateCondition, ...] = ()
+    #: disputed readings of the wording, evaluated beside the primary one
+    alternatives: tuple[Reading, ...] = ()
 
     @property
     def direction(self) -> str:
@@ -156,6 +207,8 @@ class Indicator:
             out["each"] = [_condition_dict(c) for c in self.each]
         if self.also:
             out["also"] = [_condition_dict(c) for c in self.also]
+        if self.alternatives:
+            out["alternatives"] = [r.to_dict() for r in self.alternatives]
         return out
 
 

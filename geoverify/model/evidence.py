@@ -7,6 +7,7 @@ submission folder (:func:`resolve_location`).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 #: Keys in a listed item that can prove it.
 ITEM_PROOF_KEYS = ("file", "url", "doi")
-
 
 
 @dataclass(frozen=True)
@@ -111,33 +111,71 @@ class Evidence:
             return location
 
 
-
 def resolve_location(base: Path, value: str) -> str:
     """Resolve a manifest path against ``base``; URLs pass through.
+
+    Symbolic links are resolved before the confinement test, so a link inside
+    the folder that points outside is refused like a ``../`` path.
 
     Raises
     ------
     EvidenceError
-        If the path leaves the submission folder.
+        If the path holds a NUL byte, uses an unsupported URL scheme, runs into
+        a symbolic-link loop, or leaves the submission folder.
     """
     if is_remote(value):
+        if "\x00" in value:
+            raise EvidenceError(
+                f"the URL {value!r} contains a NUL byte", hint="Remove it from the manifest."
+            )
         return value
+    if "\x00" in value:
+        raise EvidenceError(
+            f"the path {value!r} contains a NUL byte",
+            hint="Remove the control character from the path in the manifest.",
+        )
     if re.match(r"^[a-z][a-z0-9+.-]*://", value):
         raise EvidenceError(
             f"unsupported URL scheme in {value!r}",
             hint="Use a path relative to the submission, or an http(s) URL.",
         )
+    if value.startswith("/vsi"):
+        raise EvidenceError(
+            f"GDAL virtual file system paths ({value!r}) are not read",
+            hint="Use a path relative to the submission, or an http(s) URL.",
+        )
     candidate = Path(value)
     full = candidate if candidate.is_absolute() else base / candidate
-    resolved = Path(os.path.realpath(full))
-    base_real = Path(os.path.realpath(base))
+    try:
+        resolved = Path(os.path.realpath(full, strict=False))
+        base_real = Path(os.path.realpath(base))
+    except (OSError, ValueError) as exc:
+        raise EvidenceError(
+            f"path {value!r} cannot be resolved ({exc})",
+            hint="Fix the path in the manifest.",
+        ) from None
     if resolved != base_real and base_real not in resolved.parents:
+        if _loops(full):
+            raise EvidenceError(
+                f"path {value!r} is a symlink loop",
+                hint="Replace the symbolic links by the file itself.",
+            )
         raise EvidenceError(
             f"path {value!r} leaves the submission folder",
             hint="Put the evidence inside the submission's folder and refer to it relatively.",
         )
     return str(resolved)
 
+
+def _loops(path: Path) -> bool:
+    """True when resolving ``path`` runs into a symbolic-link loop."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    except ValueError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -166,7 +204,6 @@ class Submission:
             d for d in catalogue.common_directions() if d not in self.directions
         ]
         return [i.id for d in wanted for i in catalogue.for_direction(d)]
-
 
 
 def is_remote(location: str | os.PathLike[str]) -> bool:

@@ -68,6 +68,9 @@ class Measurement:
         Other quantities, in ``unit``, that the report should also hold against
         the indicator's threshold without deciding on them (e.g. a declared
         error budget beside the measured precision).
+    missing : tuple, optional
+        Steps absent between the first and the last of a time series (years or
+        labels): what the ``covers`` operator holds against the span it needs.
     plots : dict, optional
         Data the report draws figures from (``{"retrieval": {...}}``): checks
         return data, the report draws (:mod:`geoverify.report.figures`).  Not
@@ -83,6 +86,7 @@ class Measurement:
     message: str = ""
     planner: Callable[[float], int | None] | None = field(default=None, repr=False)
     companions: dict[str, float] = field(default_factory=dict)
+    missing: tuple[Any, ...] = ()
     plots: dict[str, Any] = field(default_factory=dict, repr=False)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from geoverify._version import __version__
 from geoverify.config.catalogue import DEFAULT_CATALOGUE
 from geoverify.errors import GeoverifyError
-from geoverify.io.sources import sha256_file
+from geoverify.io.checksums import sha256_file
 from geoverify.model import Result, Verdict, jsonable
 from geoverify.model.catalogue import Catalogue
 from geoverify.model.evidence import Submission
@@ -42,12 +42,16 @@ __all__ = [
     "FORMATS",
     "Table",
     "build_report",
+    "check_out_tree",
     "detail_tables",
+    "partial_note",
+    "refuse_symlinked_out",
     "render_html",
     "render_markdown",
     "run_record",
     "summary_reason",
     "summary_table",
+    "sweep_temporary",
     "write_atomic",
     "write_reports",
 ]
@@ -107,19 +111,49 @@ def _shown_catalogue(path: Path, report_dir: Path | None = None) -> str:
     return _shown_path(path, report_dir)
 
 
-def run_record(command: Sequence[str] | None = None) -> dict[str, Any]:
+def run_record(
+    command: Sequence[str] | None = None,
+    *,
+    evaluated: Sequence[str] | None = None,
+    left_out: Sequence[str] = (),
+) -> dict[str, Any]:
     """What a defence of the verdicts needs about the run itself.
 
     ``time_utc`` (ISO 8601, seconds), the ``command`` line when the run came from
     the command line (``None`` for a library call), and the ``versions`` of
     geoverify, Python, GDAL, PROJ and every library that can change a figure
-    (:func:`geoverify.versions.versions`).
+    (:func:`geoverify.versions.versions`).  With ``evaluated`` (the indicator
+    ids the run evaluated), also ``indicators_evaluated``, ``left_out`` (the
+    submission's indicators not evaluated, e.g. under ``--indicator``) and
+    ``partial`` (true when any was left out): a partial run must not read as
+    a verdict on the whole submission.
     """
-    return {
+    out: dict[str, Any] = {
         "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": None if command is None else list(command),
         "versions": versions(),
     }
+    if evaluated is not None:
+        out["indicators_evaluated"] = list(evaluated)
+        out["left_out"] = list(left_out)
+        out["partial"] = bool(left_out)
+    return out
+
+
+def partial_note(report: dict[str, Any]) -> str:
+    """``"partial run: 2 of 21 indicators …"`` for a partial run, else ``""``."""
+    run = report.get("run") or {}
+    if not run.get("partial"):
+        return ""
+    evaluated = list(run.get("indicators_evaluated") or [])
+    left_out = list(run.get("left_out") or [])
+    total = len(evaluated) + len(left_out)
+    shown = ", ".join(left_out[:10]) + (", …" if len(left_out) > 10 else "")
+    return (
+        f"partial run: {len(evaluated)} of {total} indicators evaluated, "
+        f"{len(left_out)} left out ({shown}); these verdicts do not speak for the whole "
+        "submission."
+    )
 
 
 def build_report(
@@ -185,42 +219,24 @@ REASON_CHARS = 120
 MAX_ITEMS = 200
 
 
-
-
-def _first_sentence(text: str) -> str:
-    """Up to the first ``.``/``!``/``?`` followed by a space (or ``。``), outside brackets."""
-    depth = 0
-    for k, ch in enumerate(text):
-        if ch in "([{（":
-            depth += 1
-        elif ch in ")]}）":
-            depth = max(0, depth - 1)
-        elif depth == 0 and ch == "。":
-            return text[: k + 1]
-        elif depth == 0 and ch in ".!?" and (k + 1 == len(text) or text[k + 1] == " "):
-            word = text[:k].rsplit(" ", 1)[-1].lower()
-            if word not in _ABBREVIATIONS:
-                return text[: k + 1] if ch != "." else text[:k]
-    return text
-
-
 _ABBREVIATIONS = {"e.g", "i.e", "cf", "etc", "approx", "vs", "no", "al"}
 
 
 def summary_reason(result: dict[str, Any]) -> str:
-    """The first sentence of a non-pass result's message, cut at :data:`REASON_CHARS`."""
+    """Why a non-pass result has its verdict: ``details.reason.text``, cut at :data:`REASON_CHARS`.
+
+    The reason is structured data that ``decide`` and ``run`` record (a code and
+    one sentence); the report never parses messages to recover a decision.  A
+    result without one (an older report) shows its whole message.
+    """
     if result["verdict"] == "pass":
         return ""
-    message = " ".join(str(result.get("message") or "").split())
-    first = _first_sentence(message).strip()
-    if " meets the rule" in first:  # the value meets it, another condition does not
-        rest = message[len(first) :]
-        cut = rest.find(" but ")
-        if cut >= 0:
-            first += "; " + _first_sentence(rest[cut + 1 :]).strip()
-    if len(first) > REASON_CHARS:
-        first = first[: REASON_CHARS - 1].rstrip() + "…"
-    return first
+    found = (result.get("details") or {}).get("reason")
+    text = found.get("text", "") if isinstance(found, dict) else ""
+    text = " ".join(str(text or result.get("message") or "").split())
+    if len(text) > REASON_CHARS:
+        text = text[: REASON_CHARS - 1].rstrip() + "…"
+    return text
 
 
 def summary_table(report: dict[str, Any], catalogue: Catalogue) -> Table:
@@ -281,6 +297,24 @@ def detail_tables(details: dict[str, Any], kind: str | None = None) -> list[Tabl
 
         with contextlib.suppress(CheckUnavailableError):  # a plug-in no longer installed
             tables += get_spec(kind).report_tables(details)
+    readings = [r for r in details.get("readings") or [] if isinstance(r, dict)]
+    if readings:
+        tables.append(
+            Table(
+                caption="Readings (the primary decides; the others are shown for the dispute):",
+                headers=["reading", "rule", "verdict", "how the wording is read"],
+                rows=[
+                    [
+                        ("primary" if r.get("primary") else str(r.get("title", ""))),
+                        str(r.get("rule", "")),
+                        str(r.get("verdict", "")),
+                        str(r.get("reading", "")),
+                    ]
+                    for r in readings
+                ],
+                verdict=2,
+            )
+        )
     items = details.get("items")
     if isinstance(items, list) and items and isinstance(items[0], dict):
         shown = [i for i in items[:MAX_ITEMS] if isinstance(i, dict)]
@@ -305,6 +339,27 @@ def detail_tables(details: dict[str, Any], kind: str | None = None) -> list[Tabl
             )
         )
     return tables
+
+
+def _defence_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """How the value was measured and counted, and the bundled data used, as labelled lines."""
+    details = result["details"]
+    out = []
+    for key, label in (
+        ("measurement_rule", "Measured by"),
+        ("declared_rule", "Declarations"),
+    ):
+        if isinstance(details.get(key), str):
+            out.append((label, details[key]))
+    bundled = [b for b in details.get("bundled_data") or [] if isinstance(b, dict)]
+    if bundled:
+        out.append(
+            (
+                "Bundled data",
+                "; ".join(f"{b.get('path')} (sha256 {b.get('sha256')})" for b in bundled),
+            )
+        )
+    return out
 
 
 def _md_escape(text: str) -> str:
@@ -367,6 +422,10 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
         f"- Catalogue: `{report['catalogue']['path']}` (sha256 `{report['catalogue']['sha256']}`)",
         f"- geoverify {report['geoverify_version']}",
         "",
+    ]
+    if partial_note(report):
+        lines += [f"> **⚠️ {partial_note(report)}**", ""]
+    lines += [
         "**Summary:** " + " · ".join(f"{_ICON[k]} {k} {v}" for k, v in report["summary"].items()),
         "",
     ]
@@ -380,8 +439,9 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
                 f"Call ({ind.section}): 「{ind.quote_display}」  ",
                 f"Reading of 「{ind.wording}」: {ind.reading}  ",
             ]
+        lines += [f"Rule: {r['details'].get('rule', '')}  "]
+        lines += [f"{label}: {_md_escape(text)}  " for label, text in _defence_lines(r)]
         lines += [
-            f"Rule: {r['details'].get('rule', '')}  ",
             f"Value: {_value(r)}  ",
             f"Verdict: {_ICON[r['verdict']]} **{r['verdict']}** — {r['message']}",
             "",
@@ -407,6 +467,7 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}
 .missing{color:#666}.quote{background:#fafafa;border-left:3px solid #999;padding:.3rem .8rem}
 code{font-size:.9em}section{border-top:1px solid #ddd;margin-top:1.5rem}
 table.summary td:last-child{min-width:16rem}
+.partial{background:#fff4e0;border:2px solid #b35c00;padding:.5rem .8rem}
 """
 
 
@@ -424,14 +485,15 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
                 f"<p class='quote'>{esc(ind.section)}: 「{esc(ind.quote_display)}」</p>"
                 f"<p>Reading of 「{esc(ind.wording)}」: {esc(ind.reading)}</p>"
             )
+        defence = "".join(f"{esc(label)}: {esc(text)}<br>" for label, text in _defence_lines(r))
         parts.append(
-            f"<p>Rule: {esc(str(r['details'].get('rule', '')))}<br>Value: {esc(_value(r))}<br>"
+            f"<p>Rule: {esc(str(r['details'].get('rule', '')))}<br>{defence}"
+            f"Value: {esc(_value(r))}<br>"
             f"Verdict: <b class='{esc(r['verdict'])}'>{esc(r['verdict'])}</b> — "
             f"{esc(r['message'])}</p>"
         )
         parts += [
-            _html_table(table)
-            for table in detail_tables(r["details"], ind.check if ind else None)
+            _html_table(table) for table in detail_tables(r["details"], ind.check if ind else None)
         ]
         for fig in r["details"].get("figures", []):
             parts.append(_embed_png(Path(base or ".") / fig))
@@ -455,7 +517,12 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
         f"<title>geoverify report — {esc(sub['project'] or sub['path'])}</title>"
         f"<style>{_CSS}</style></head><body>"
         f"<h1>geoverify report — {esc(sub['project'] or sub['path'])}</h1>"
-        f"<p>Submission <code>{esc(sub['path'])}</code> (sha256 <code>{sub['sha256']}</code>)<br>"
+        + (
+            f"<p class='partial'><b>⚠️ {esc(partial_note(report))}</b></p>"
+            if partial_note(report)
+            else ""
+        )
+        + f"<p>Submission <code>{esc(sub['path'])}</code> (sha256 <code>{sub['sha256']}</code>)<br>"
         f"Directions: {esc(', '.join(sub['directions']))}<br>"
         f"Catalogue <code>{esc(report['catalogue']['path'])}</code> (sha256 "
         f"<code>{report['catalogue']['sha256']}</code>)<br>"
@@ -479,6 +546,81 @@ def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def refuse_symlinked_out(out_dir: Path, base: Path) -> None:
+    """Refuse the default report folder when the submission ships it as a symbolic link.
+
+    A submission folder is written by others: ``report -> ../elsewhere`` would
+    make a default run write (and overwrite) files outside it.  An ``--out``
+    the user names is taken as given; only what lies inside it is checked
+    (:func:`check_out_tree`).
+
+    Raises
+    ------
+    GeoverifyError
+        ``out_dir`` or a folder between ``base`` and it is a symbolic link.
+    """
+    out_dir, base = Path(out_dir), Path(base)
+    try:
+        parts = out_dir.relative_to(base).parts
+    except ValueError:
+        parts = (out_dir.name,)
+        base = out_dir.parent
+    current = base
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            raise GeoverifyError(
+                f"the submission ships the report folder as a symbolic link (to "
+                f"{os.readlink(current)!r}); reports are not written through it",
+                source=str(current),
+                hint="Remove the link, or choose the report folder with --out DIR.",
+            )
+
+
+def check_out_tree(out_dir: Path, names: Iterable[str] = ()) -> None:
+    """Refuse to write when a report or figure path inside ``out_dir`` is a symbolic link out.
+
+    ``names`` are the files about to be written (relative to ``out_dir``); the
+    ``figures`` folder and its files are always checked.
+
+    Raises
+    ------
+    GeoverifyError
+        Naming the link and where it points.
+    """
+    out_dir = Path(out_dir)
+    root = Path(os.path.realpath(out_dir))
+    candidates = [out_dir / n for n in names] + [out_dir / "figures"]
+    figures = out_dir / "figures"
+    if figures.is_dir() and not figures.is_symlink():
+        candidates += sorted(figures.iterdir())
+    for path in candidates:
+        if not path.is_symlink():
+            continue
+        real = Path(os.path.realpath(path))
+        if real != root and root not in real.parents:
+            raise GeoverifyError(
+                f"is a symbolic link to {real}, outside the report folder; "
+                "reports and figures are not written through it",
+                source=str(path),
+                hint="Remove the link, or choose another folder with --out DIR.",
+            )
+
+
+def sweep_temporary(out_dir: Path) -> list[Path]:
+    """Remove ``.report.*.tmp`` files left by runs killed while writing; returns them.
+
+    Two runs must not write the same report folder at the same time.
+    """
+    removed = []
+    with contextlib.suppress(OSError):
+        for tmp in Path(out_dir).glob(".report.*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -523,6 +665,8 @@ def write_reports(
         "html": lambda: render_html(report, catalogue, out_dir),
     }
     paths = [out_dir / f"report.{fmt}" for fmt in formats]
+    check_out_tree(out_dir, [p.name for p in paths])
+    sweep_temporary(out_dir)
     for path in paths:  # refuse before writing anything
         if Path(os.path.realpath(path)) in protected_real:
             raise GeoverifyError(

@@ -58,7 +58,7 @@ import numpy as np
 
 from geoverify.errors import EvidenceError
 from geoverify.io.collocations import convert_values
-from geoverify.io.sources import read_table
+from geoverify.io.table import read_table
 from geoverify.model.evidence import resolve_location
 
 __all__ = [

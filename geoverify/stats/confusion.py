@@ -22,7 +22,6 @@ References
 
 from __future__ import annotations
 
-import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +30,12 @@ from typing import Any
 import numpy as np
 
 from geoverify.errors import EvidenceError
-from geoverify.geo.cellarea import cell_areas_km2
+from geoverify.geo.cellarea import CellAreas
+from geoverify.io.masks import mask_band_only, nodata_values, valid_mask
+from geoverify.io.raster import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 from geoverify.io.scan import Window, add_counts, grid_of, iter_windows, scan, window_reader
-from geoverify.io.sources import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
+from geoverify.stats import kernels
+from geoverify.stats.options import POLYGON_RULES, RESAMPLING
 
 __all__ = [
     "PairCounts",
@@ -45,8 +47,6 @@ __all__ = [
     "wrap_longitudes",
 ]
 
-RESAMPLING = ("nearest", "mode")
-POLYGON_RULES = ("centroid", "majority")
 
 
 # --------------------------------------------------------------------------- points
@@ -57,14 +57,17 @@ class PointSample:
     """Map values at reference samples.
 
     ``values[i]`` is the map value at the i-th row of the reference table, valid
-    where ``valid[i]``; ``outside``/``nodata`` count the excluded samples.
+    where ``valid[i]`` (inside the grid and :func:`geoverify.io.masks.valid_mask`);
+    ``inside[i]`` says the sample falls on the grid; ``outside``/``nodata`` count
+    the excluded samples.
     """
 
     values: np.ndarray
     valid: np.ndarray
     outside: int
     nodata: int
-    geometry: str  # "points" or "polygon centroids"
+    geometry: str  # "points", "polygon centroids" or "polygon majority"
+    inside: np.ndarray | None = None  # on the map's grid (nodata or not)
 
     @property
     def n_valid(self) -> int:
@@ -196,13 +199,7 @@ def sample_map(
                 fut.result()
     valid[idx] = True
     on_nodata = np.zeros(n, dtype=bool)
-    if nodata is not None:
-        if isinstance(nodata, float) and math.isnan(nodata):
-            on_nodata[idx] = np.isnan(values[idx])
-        else:
-            on_nodata[idx] = values[idx] == nodata
-    if dtype.kind == "f":
-        on_nodata[idx] |= np.isnan(values[idx])
+    on_nodata[idx] = ~valid_mask(values[idx], nodata)
     valid &= ~on_nodata
     return PointSample(
         values=values,
@@ -210,6 +207,7 @@ def sample_map(
         outside=int(n - idx.size),
         nodata=int(on_nodata.sum()),
         geometry=kind,
+        inside=valid | on_nodata,
     )
 
 
@@ -233,7 +231,6 @@ def _majority(
     valid = np.zeros(n, dtype=bool)
     status = np.zeros(n, dtype=np.int8)  # 0 ok, 1 outside, 2 nodata
     read = window_reader([raster], [band])
-    skip = _nodata_set(nodata, dtype)
     centroids = shapely.centroid(data)
     inv = ~grid.transform
 
@@ -270,7 +267,7 @@ def _majority(
             inside = np.zeros(block.shape, bool)
             inside[row, col] = True
         vals = block[inside]
-        vals = vals[_valid(vals, skip)]
+        vals = vals[valid_mask(vals, nodata)]
         if vals.size == 0:
             status[i] = 2
             return
@@ -291,6 +288,7 @@ def _majority(
         outside=int((status == 1).sum()),
         nodata=int((status == 2).sum()),
         geometry="polygon majority",
+        inside=status != 1,
     )
 
 
@@ -398,59 +396,47 @@ class PairCounts:
         return int(self.counts.sum())
 
 
-def _nodata_set(nodata: float | None, dtype: np.dtype) -> list[float]:
-    if nodata is None:
-        return []
-    if isinstance(nodata, float) and math.isnan(nodata):
-        return []
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not (info.min <= nodata <= info.max) or nodata != int(nodata):
-            return []
-        return [int(nodata)]
-    return [nodata]
+class _U8Pairs:
+    """Histogram of ``map << 8 | ref`` codes of two uint8 windows (65,536 bins).
 
-
-def _u8_pairs(arrays: list[np.ndarray], window: Window) -> np.ndarray:
-    """Histogram of ``map << 8 | ref`` codes of two uint8 arrays (65536 bins).
-
-    Counted by slices of about 1 Mi pixels: ``np.bincount`` converts its input to
-    intp (8 bytes a pixel), so slicing bounds that temporary to 8 MiB per thread.
+    Counted by :func:`geoverify.stats.kernels.pair_histogram_u8`: fused and
+    without the GIL when numba runs, otherwise ``np.bincount`` by slices.
     """
-    a, b = arrays
-    out = np.zeros(65536, np.int64)
-    step = max(1, (1 << 20) // max(1, a.shape[1]))
-    for r in range(0, a.shape[0], step):
-        codes = np.left_shift(a[r : r + step], 8, dtype=np.uint16)
-        codes |= b[r : r + step]
-        out += np.bincount(codes.ravel(), minlength=65536)
-    return out
+
+    def __init__(self, kind: str = "numpy"):
+        self.kind = kind
+
+    def __call__(self, arrays: list[np.ndarray], window: Window) -> np.ndarray:
+        a, b = arrays
+        return kernels.pair_histogram_u8(a, b, self.kind)
 
 
 class _GenericPairs:
-    """Pair counter for any integer or float dtypes (masking nodata and NaN)."""
+    """Pair counter for any integer or float dtypes (masking nodata and NaN).
 
-    def __init__(self, nodata_map: list[float], nodata_ref: list[float]):
-        self.nodata_map, self.nodata_ref = nodata_map, nodata_ref
+    Two integer windows of at most 16 bits are counted by
+    :func:`geoverify.stats.kernels.pair_counts_small` (a dense table when their
+    value ranges allow, ``np.unique`` otherwise); other dtypes by ``np.unique``.
+    """
+
+    def __init__(self, nodata_map: float | None, nodata_ref: float | None, kind: str = "numpy"):
+        self.nodata_map, self.nodata_ref, self.kind = nodata_map, nodata_ref, kind
+        self._tables: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def __call__(self, arrays: list[np.ndarray], window: Window) -> dict[tuple[Any, Any], int]:
-        a, b = arrays[0].ravel(), arrays[1].ravel()
-        ok = _valid(a, self.nodata_map) & _valid(b, self.nodata_ref)
-        out: dict[tuple[Any, Any], int] = {("__excluded__", None): int(ok.size - ok.sum())}
-        if ok.any():
-            pairs, counts = np.unique(np.stack([a[ok], b[ok]]), axis=1, return_counts=True)
-            for (x, y), c in zip(pairs.T.tolist(), counts.tolist(), strict=True):
-                out[(x, y)] = out.get((x, y), 0) + c
-        return out
-
-
-def _valid(a: np.ndarray, nodata: list[float]) -> np.ndarray:
-    ok = np.ones(a.shape, dtype=bool)
-    if a.dtype.kind == "f":
-        ok &= ~np.isnan(a)
-    for v in nodata:
-        ok &= a != v
-    return ok
+        a, b = arrays
+        if kernels.small_int(a.dtype) and kernels.small_int(b.dtype):
+            key = (a.dtype.name, b.dtype.name)
+            tables = self._tables.get(key)
+            if tables is None and self.kind == "numba":
+                tables = self._tables[key] = (
+                    kernels.invalid_table(a.dtype, self.nodata_map),
+                    kernels.invalid_table(b.dtype, self.nodata_ref),
+                )
+            return kernels.pair_counts_small(
+                a, b, self.nodata_map, self.nodata_ref, self.kind, tables
+            )
+        return kernels.pair_counts_small(a, b, self.nodata_map, self.nodata_ref, "numpy")
 
 
 class _WarpedPairs:
@@ -556,7 +542,10 @@ def pair_counts(
     For two uint8 rasters each window is reduced to a 65,536-bin histogram of
     ``map << 8 | ref`` codes (no masking: nodata rows and columns are dropped from
     the histogram at the end), so the count costs less than the DEFLATE decoding.
-    Other dtypes are counted with ``numpy.unique`` on the valid pixels.
+    Other integer dtypes of at most 16 bits are counted in a dense table of the
+    window's valid value ranges; floats and wider ranges with ``numpy.unique`` on
+    the valid pixels.  On large rasters the counting runs in compiled kernels
+    that release the GIL (:mod:`geoverify.stats.kernels`), with the same counts.
     """
     if resample is not None and resample not in RESAMPLING:
         raise EvidenceError(
@@ -569,7 +558,7 @@ def pair_counts(
                 raise EvidenceError(f"band {b} does not exist ({ds.count} bands)", source=path)
             infos.append((grid_of(ds), ds.nodatavals[b - 1], np.dtype(ds.dtypes[b - 1])))
     (g_map, nd_map, dt_map), (g_ref, nd_ref, dt_ref) = infos
-    nodata_map, nodata_ref = _nodata_set(nd_map, dt_map), _nodata_set(nd_ref, dt_ref)
+    nodata_map, nodata_ref = nodata_values(nd_map, dt_map), nodata_values(nd_ref, dt_ref)
     notes: list[str] = []
     same = g_map.same_as(g_ref)
     if not same and resample is None:
@@ -581,6 +570,10 @@ def pair_counts(
             hint="Deliver the reference on the map grid, or ask for resampling "
             "(--resample nearest|mode, or resample = 'nearest' in the submission).",
         )
+    u8 = same and dt_map == np.uint8 and dt_ref == np.uint8
+    kind = kernels.prepare(
+        g_map.width * g_map.height, (dt_map,) if u8 else (), ("pair_hist_u8",) if u8 else ()
+    )
     common: dict[str, Any] = dict(
         workers=workers, scheduler=scheduler, progress=progress, label="confusion"
     )
@@ -590,7 +583,7 @@ def pair_counts(
             reference_band,
             g_map,
             resample or "nearest",
-            _GenericPairs(nodata_map, nodata_ref),
+            _GenericPairs(nd_map, nd_ref, kind),
         )
         notes.append(
             f"reference resampled onto the map grid ({resample}); pixels of the map "
@@ -603,7 +596,11 @@ def pair_counts(
         return result
     if dt_map == np.uint8 and dt_ref == np.uint8:
         hist = scan(
-            [map_path, reference_path], _u8_pairs, np.add, bands=[band, reference_band], **common
+            [map_path, reference_path],
+            _U8Pairs(kind),
+            np.add,
+            bands=[band, reference_band],
+            **common,
         )
         grid = np.zeros((256, 256), np.int64) if hist is None else hist.reshape(256, 256)
         keep_r = np.ones(256, bool)
@@ -618,7 +615,7 @@ def pair_counts(
         return PairCounts(rows, cols, grid[np.ix_(rows, cols)], excluded, None, notes)
     pairs = scan(
         [map_path, reference_path],
-        _GenericPairs(nodata_map, nodata_ref),
+        _GenericPairs(nd_map, nd_ref, kind),
         add_counts,
         bands=[band, reference_band],
         **common,
@@ -643,33 +640,30 @@ def _from_dict(raw: dict[tuple[Any, Any], int]) -> PairCounts:
 
 
 def pixel_area_ha(path: str) -> tuple[float, str | None]:
-    """Area of one pixel of a raster in hectares, and a note when pixels differ in area.
+    """Mean true ground area of one pixel of a raster in hectares, and a note.
 
-    Projected CRS: ``|det(transform)|`` in the CRS's linear unit (metres assumed,
-    converted by the CRS's unit factor).  Geographic CRS: pixels shrink with
-    latitude; the mean geodesic area of the grid's cells on the CRS's ellipsoid
-    (:func:`geoverify.geo.cellarea.cell_areas_km2`) is returned, and class areas must be
-    summed row by row (:func:`class_areas_ha`), as the note says.
+    The area is the grid's ground area by the one area rule of geoverify
+    (:class:`geoverify.geo.cellarea.CellAreas`) divided by its pixel count: a
+    100 m Web-Mercator pixel at 45° N is about 0.5 ha, its true area, not the
+    1 ha of its map area.  Where pixels differ in area (geographic grids,
+    projections that do not preserve area) the note says so; class areas are then
+    summed pixel by pixel (:func:`class_areas_ha`).  A raster without a CRS has
+    its pixel units taken as metres, as the note says.
     """
     with open_raster(path) as ds:
-        t, crs, h = ds.transform, ds.crs, ds.height
-    det = abs(t.a * t.e - t.b * t.d)
+        t, crs, h, w = ds.transform, ds.crs, ds.height, ds.width
     if crs is None:
+        det = abs(t.a * t.e - t.b * t.d)
         return det / 10_000.0, "the map has no CRS: pixel units taken as metres"
-    if crs.is_geographic:
-        if t.b != 0 or t.d != 0 or h == 0:
-            lat = math.radians(t.f + t.e * h / 2.0)
-            r = 6_371_007.2
-            area = det * (math.pi / 180.0) ** 2 * r * r * math.cos(lat)
-            return area / 10_000.0, "geographic CRS: pixel area taken at the central latitude"
-        rows, _ = cell_areas_km2(t, h, crs)
-        return (
-            float(rows.mean()) * 100.0,
-            "geographic CRS: pixels differ in area; pixel_area_ha is the grid's mean geodesic "
-            "cell area and class areas are summed from each row's geodesic cell area",
-        )
-    factor = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
-    return det * factor * factor / 10_000.0, None
+    areas = CellAreas(t, crs, w, h)
+    mean = areas.mean_m2() / 10_000.0
+    if areas.kind == "equal-area":
+        return mean, None
+    return (
+        mean,
+        f"pixels differ in ground area ({areas.method}); pixel_area_ha is the grid's mean "
+        "pixel area and class areas are summed from each pixel's ground area",
+    )
 
 
 def class_areas_ha(
@@ -680,13 +674,14 @@ def class_areas_ha(
     scheduler: str | None = None,
     progress: bool = False,
 ) -> dict[int | float, float] | None:
-    """Mapped area (ha) of every value in the valid pixels of a geographic raster.
+    """Mapped ground area (ha) of every value in the valid pixels of a raster.
 
-    Each pixel is weighted by the geodesic area of a cell of its row
-    (:func:`geoverify.geo.cellarea.cell_areas_km2`), streamed by windows
-    (:func:`geoverify.io.scan.scan`): per window, a ``np.bincount`` of the values
-    weighted by their row's cell area.  Valid pixels are those
-    :func:`class_counts` counts (the band's nodata and NaN excluded).
+    Each pixel is weighted by its true ground area
+    (:class:`geoverify.geo.cellarea.CellAreas`: per row on geographic grids,
+    constant on equal-area projections, per tile on every other grid), streamed by
+    windows (:func:`geoverify.io.scan.scan`): per window, a ``np.bincount`` of the
+    values weighted by their pixels' areas.  Valid pixels are those of
+    :func:`geoverify.io.masks.valid_mask`.
 
     Parameters
     ----------
@@ -700,9 +695,9 @@ def class_areas_ha(
     Returns
     -------
     dict or None
-        Value -> area in hectares; ``None`` when every pixel has the same area (a
-        projected grid, a grid without a CRS or a rotated one): the pixel counts
-        times :func:`pixel_area_ha` are then the areas.
+        Value -> area in hectares; ``None`` for a raster without a CRS (its
+        ground area is unknown: pixel counts times :func:`pixel_area_ha` are then
+        the areas).
 
     Raises
     ------
@@ -713,28 +708,22 @@ def class_areas_ha(
     with open_raster(location) as ds:
         if not 1 <= band <= ds.count:
             raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=location)
-        t, crs, h = ds.transform, ds.crs, ds.height
+        t, crs, h, width = ds.transform, ds.crs, ds.height, ds.width
         dtype = np.dtype(ds.dtypes[band - 1])
         nodata = ds.nodatavals[band - 1]
-        has_mask = any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[band - 1])
-    if crs is None or not crs.is_geographic or t.b != 0 or t.d != 0:
+        if crs is not None:
+            mask_band_only(ds, band, location)
+    if crs is None:
         return None
-    if has_mask and nodata is None:
-        raise EvidenceError(
-            "the raster marks invalid pixels with a mask band, not a nodata value",
-            source=location,
-            hint="Set a nodata value on the band (gdal_translate -a_nodata).",
-        )
-    row_ha = cell_areas_km2(t, h, crs)[0] * 100.0
-    skip = _nodata_set(nodata, dtype)
+    areas = CellAreas(t, crs, width, h)
     small = dtype.kind in "iu" and dtype.itemsize <= 2  # one bincount bin per value
     offset = -int(np.iinfo(dtype).min) if small and dtype.kind == "i" else 0
 
     def per_window(arrays: list[np.ndarray], window: Window) -> dict[Any, float]:
         a = arrays[0]
-        rows = row_ha[window.row_off : window.row_off + window.height]
-        ok = _valid(a, skip)
-        weights = np.broadcast_to(rows[:, None], a.shape)[ok]
+        cells = areas.window(window.row_off, window.col_off, window.height, window.width) / 1e4
+        ok = valid_mask(a, nodata)
+        weights = np.broadcast_to(cells, a.shape)[ok]
         if small:
             codes = a[ok].astype(np.int32) + offset
             sums = np.bincount(codes, weights=weights, minlength=1 << (8 * dtype.itemsize))

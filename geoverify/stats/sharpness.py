@@ -56,7 +56,8 @@ from typing import Any
 import numpy as np
 
 from geoverify.errors import EvidenceError
-from geoverify.io.sources import open_raster, read_failure
+from geoverify.io.masks import valid_mask
+from geoverify.io.raster import open_raster, read_failure
 
 __all__ = ["MAX_FACTOR", "R2_THRESHOLD", "screen_array", "screen_upsampling"]
 
@@ -271,10 +272,8 @@ def screen_array(
     if data.ndim != 2:
         raise EvidenceError(f"expected a 2-D array, got shape {np.shape(array)}")
     mask = np.ma.getmaskarray(array) if np.ma.isMaskedArray(array) else np.zeros(data.shape, bool)
+    valid = valid_mask(data, nodata, mask=~mask)
     a = data.astype(np.float64)
-    valid = np.isfinite(a) & ~mask
-    if nodata is not None and np.isfinite(nodata):
-        valid &= a != nodata
     rows, cols = _Profiles(), _Profiles()
     used = 0
     for r, c in _positions(a.shape[0], a.shape[1], window, max_windows * 4, seed):
@@ -365,8 +364,8 @@ def screen_upsampling(
                 data = ds.read(band, window=Window(c, r, w, h), masked=True)
             except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
                 raise read_failure(text, exc) from None
+            ok = valid_mask(np.ma.getdata(data), None, mask=~np.ma.getmaskarray(data))
             a = np.ma.getdata(data).astype(np.float64)
-            ok = ~np.ma.getmaskarray(data) & np.isfinite(a)
             if ok.mean() < _MIN_VALID or np.ptp(a[ok]) == 0:
                 continue
             _add_window(rows, cols, np.where(ok, a, 0.0), ok, r, c)
@@ -405,8 +404,8 @@ def _raster_positions(
     except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
         raise read_failure(ds.name, exc) from None
     sy, sx = out_shape[0] / height, out_shape[1] / width
+    ok = valid_mask(np.ma.getdata(preview), None, mask=~np.ma.getmaskarray(preview))
     data = np.ma.getdata(preview).astype(np.float64)
-    ok = ~np.ma.getmaskarray(preview) & np.isfinite(data)
     good: list[tuple[int, int]] = []
     for r in _starts(height, window):
         for c in _starts(width, window):

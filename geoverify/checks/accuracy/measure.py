@@ -11,19 +11,65 @@ estimated with the estimator of the declared sampling design:
   geographic map, a streamed sum of each row's geodesic cell area: pixels shrink
   with latitude, so the weights are area shares);
 - ``design = "stratified"`` with ``strata`` (a raster) or ``strata_field`` (a
-  column of the reference file): Stehman (2014).
+  column of the reference file): Stehman (2014);
+- ``design = "unequal_probability"`` (each unit's ``inclusion_probability``) or
+  ``"cluster"`` (and each unit's ``cluster``): Horvitz–Thompson / Hájek ratio
+  estimators with the with-replacement (between-cluster) variance, per stratum
+  with ``strata_field`` (Stehman & Foody 2019; Cochran 1977 ch. 6;
+  :func:`geoverify.stats.estimators.unequal_probability`).
+
+Where the design comes from is reported (``design_source``): a sample drawn by
+``geoverify sample draw`` and sealed by its ``design.json`` (evidence
+``design_file``, or a ``design.json`` beside the sample sealing a file of the
+sample's name) is verified against its seal — another map, added, removed or
+moved units, an edited design file or a seed that does not reproduce the units
+are an ``error`` — and analysed with the design, strata sizes and allocation of
+the seal, whatever the manifest declares (``design_source = "sealed"``, the
+message says "design sealed by …, verified (seal sha256 …)");
+any other sample is analysed as declared and labelled "design declared by the
+submitter, not verified" (:mod:`geoverify.checks.accuracy.sealed`).  Several
+interpreters' label columns (``reference_1``, ``reference_2``, … or
+``reference_columns``) give a majority label; ties and "cannot tell" labels are
+excluded and counted, and the interpreters' agreement reported
+(``response_design``).
 
 A reference raster is a census of the map (every pixel pair counted), so every
-accuracy is exact (:func:`geoverify.stats.estimators.census`): overall, user's and
+figure is exact (:func:`geoverify.stats.estimators.census`): overall, user's and
 producer's accuracies carry a standard error of ``0`` (``None`` only where the
 accuracy itself is undefined), ``overall_accuracy_ci`` is the degenerate
-``[OA, OA]`` and the measurement has no confidence interval.
+``[OA, OA]`` and the measurement has no confidence interval.  A reference raster
+is another product, not ground truth: the figure is reported as *agreement with
+a reference product* (``reference_kind = "raster product"``), with the product's
+declared accuracy (``reference_accuracy``, %) when the evidence gives it.
+
+Rules that keep the verdict honest (each stated in the report's details):
+
+- independence: a reference raster with the map's SHA-256 checksum, or whose
+  pixel pairs agree on at least :data:`SELF_REFERENCE_AGREEMENT` of the pixels
+  with the same set of classes on both sides, is the map itself — an error;
+- distinct locations: reference samples repeating the geometry, label (and
+  stratum) of an earlier one count once (``duplicate_samples``);
+- labels must match: when fewer than :data:`MIN_LABEL_OVERLAP` of the reference
+  samples carry a label the map uses (``"01"`` against code ``1``), the check
+  stops with both label sets and the legend that would map them;
+- dropped samples: the message says ``n used / n given`` and why;
+- design detection: a sample analysed as ``simple`` whose map-class shares differ
+  from the map's beyond chance (Pearson's chi-square goodness-of-fit test,
+  p < :data:`DESIGN_P_VALUE`; Conover 1999, §4.5) is flagged
+  (``design_warning``): the simple estimator is biased for it;
+- a stratum with fewer than
+  :data:`~geoverify.stats.estimators.MIN_SAMPLES_PER_STRATUM` samples leaves no
+  stratified interval: the verdict is ``inconclusive`` (``inconclusive_reason``).
 
 Evidence keys (``[evidence.DIRECTION.NAME]``): ``map``, ``reference``, ``field``,
 ``design``, ``strata``, ``strata_field``, ``legend`` (table code -> label),
 ``resample`` (``nearest``/``mode``), ``band``, ``reference_band``, ``polygons``
-(``centroid`` or ``majority``).  With ``items`` (one map/reference per item) and no ``map``,
-every item is assessed and the weakest one is reported.
+(``centroid`` or ``majority``), ``reference_accuracy`` (declared accuracy of the
+reference, %), ``design_file`` (a sealed sample's ``design.json``),
+``reference_columns`` (interpreters' label columns), ``inclusion_field`` and
+``cluster_field`` (default ``inclusion_probability`` and ``cluster``).  With
+``items`` (one map/reference per item) and no ``map``, every item is assessed and
+the weakest one is reported.
 
 References
 ----------
@@ -36,19 +82,29 @@ References
 .. [3] Pontius, R. G., Jr., & Millones, M. (2011). Death to Kappa. *International
    Journal of Remote Sensing*, 32(15), 4407–4429.
 .. [4] Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley.
+.. [5] Conover, W. J. (1999). *Practical Nonparametric Statistics*, 3rd ed. Wiley,
+   §4.5 (the chi-squared goodness-of-fit test).
+.. [6] Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions
+   with small expected number of positive counts estimated from survey data.
+   *Survey Methodology*, 24(2), 193–201.
+.. [7] Stehman, S. V., & Foody, G. M. (2019). Key issues in rigorous accuracy
+   assessment of land cover products. *Remote Sensing of Environment*, 231, 111199.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geoverify.errors import EvidenceError, GeoverifyError
-from geoverify.io.sources import read_vector
+from geoverify.checks.accuracy import DESIGNS, MEASURES
+from geoverify.errors import CatalogueError, EvidenceError, GeoverifyError
+from geoverify.io.checksums import sha256_file
+from geoverify.io.formats import is_vector
+from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
 from geoverify.stats import estimators as est
 from geoverify.stats.confusion import (
@@ -64,23 +120,46 @@ if TYPE_CHECKING:
     from geoverify.checks import Context
     from geoverify.model.evidence import Evidence
 
-__all__ = ["DESIGNS", "accuracy_report", "measure_accuracy"]
+__all__ = [
+    "DESIGNS",
+    "DESIGN_P_VALUE",
+    "MEASURES",
+    "MIN_LABEL_OVERLAP",
+    "SELF_REFERENCE_AGREEMENT",
+    "accuracy_report",
+    "measure_accuracy",
+]
 
-DESIGNS = ("simple", "stratified")
-VECTOR_SUFFIXES = (
-    ".gpkg",
-    ".geojson",
-    ".json",
-    ".shp",
-    ".parquet",
-    ".geoparquet",
-    ".csv",
-    ".txt",
-    ".fgb",
-    ".gml",
-    ".kml",
+
+
+#: A reference raster agreeing with the map on at least this share of pixel pairs,
+#: with the same classes on both sides, is taken for a copy of the map.
+SELF_REFERENCE_AGREEMENT = 0.999
+
+#: Fewest reference samples (share) whose label the map uses: below it the labels
+#: of the two sides do not match (a missing legend) and the check stops.
+MIN_LABEL_OVERLAP = 0.5
+
+#: Significance level of the chi-square test of the sample's map-class shares
+#: against the map's, for a sample analysed as simple random.
+DESIGN_P_VALUE = 0.001
+
+#: The rule by which repeated reference samples count once.
+DISTINCT_RULE = (
+    "distinct locations: samples repeating the geometry and reference label (and stratum) "
+    "of an earlier sample count once"
 )
 DEFAULT_FIELDS = ("reference", "ref", "class", "label", "truth", "code")
+
+#: How a hand-made sample's design is labelled in the report.
+DECLARED = "design declared by the submitter, not verified"
+
+#: Default columns of the per-unit inclusion probability and of the cluster id.
+INCLUSION_FIELD = "inclusion_probability"
+CLUSTER_FIELD = "cluster"
+
+#: Column holding each unit's consensus reference label (internal).
+CONSENSUS = "__reference_label__"
 
 
 def _label(value: Any) -> str:
@@ -105,10 +184,6 @@ def _legend(legend: Mapping[Any, Any] | None) -> dict[str, str]:
 def _apply(values: Any, legend: dict[str, str]) -> np.ndarray:
     out = [_label(v) for v in values]
     return np.array([legend.get(v, v) for v in out], dtype=object)
-
-
-def _is_vector(path: str) -> bool:
-    return Path(path.split("?")[0]).suffix.lower() in VECTOR_SUFFIXES
 
 
 def _order(labels: set[str], legend: dict[str, str]) -> list[str]:
@@ -146,6 +221,11 @@ def accuracy_report(
     workers: int = 2,
     scheduler: str | None = None,
     progress: bool = False,
+    reference_accuracy: float | None = None,
+    design_file: str | os.PathLike[str] | None = None,
+    reference_columns: Sequence[str] | None = None,
+    inclusion_field: str | None = None,
+    cluster_field: str | None = None,
 ) -> dict[str, Any]:
     """Assess a classified map against reference data; a JSON-able dictionary.
 
@@ -159,7 +239,11 @@ def accuracy_report(
     field : str, optional
         Column of the reference class (default: the first of ``reference``, ``ref``,
         ``class``, ``label``, ``truth``, ``code`` present).
-    design : {"simple", "stratified"}
+    design : {"simple", "stratified", "unequal_probability", "cluster"}
+        The declared design: simple random, stratified random (Olofsson et al.
+        2014; Stehman 2014), unequal inclusion probabilities or a cluster sample
+        (Horvitz–Thompson / Hájek ratio estimators,
+        :func:`geoverify.stats.estimators.unequal_probability`).
     strata : path, optional
         Raster of the sampling strata (stratified design, Stehman 2014).
     strata_field : str, optional
@@ -179,6 +263,25 @@ def accuracy_report(
     scheduler : str, optional
         ``dask.distributed`` scheduler address for the raster scans.
     progress : bool
+    reference_accuracy : float, optional
+        The reference's own declared overall accuracy in percent, carried into the
+        report (the figure is agreement with that reference, not ground truth).
+    design_file : path, optional
+        The design file (``design.json``) of a sample drawn by ``geoverify sample
+        draw``; default: a ``design.json`` beside the sample that seals a file of
+        the sample's name (:func:`geoverify.checks.accuracy.sealed.find_seal`).  A
+        sealed sample is verified (a mismatch raises
+        :class:`~geoverify.errors.EvidenceError`) and analysed with the sealed
+        design (``design_source = "sealed"``, ``seal``); any other with
+        ``design`` (``design_source = "declared"``).
+    reference_columns : sequence of str, optional
+        Several interpreters' label columns: the majority label is used, ties and
+        "cannot tell" excluded and counted, the agreement reported
+        (``response_design``).
+    inclusion_field, cluster_field : str, optional
+        Columns of each unit's inclusion probability and cluster id
+        (``design = "unequal_probability"`` or ``"cluster"``; defaults
+        ``inclusion_probability`` and ``cluster``).
 
     Returns
     -------
@@ -205,6 +308,11 @@ def accuracy_report(
         workers=workers,
         scheduler=scheduler,
         progress=progress,
+        reference_accuracy=reference_accuracy,
+        design_file=design_file,
+        reference_columns=reference_columns,
+        inclusion_field=inclusion_field,
+        cluster_field=cluster_field,
     )[0]
 
 
@@ -241,64 +349,167 @@ def _assess(
     workers: int,
     scheduler: str | None,
     progress: bool,
+    reference_accuracy: float | None = None,
+    keep: dict[str, Any] | None = None,
+    design_file: str | os.PathLike[str] | None = None,
+    reference_columns: Sequence[str] | None = None,
+    inclusion_field: str | None = None,
+    cluster_field: str | None = None,
 ) -> tuple[dict[str, Any], Callable[[float], int | None] | None, bool]:
-    """The report, a planner ``planner(threshold as a proportion)`` and whether OA is exact."""
+    """The report, a planner ``planner(threshold as a proportion)`` and whether OA is exact.
+
+    ``keep`` (a dict), when given, receives the sample behind the estimate:
+    ``map_labels``, ``ref_labels``, ``strata`` (``None`` for a simple random
+    sample) and ``sizes`` (stratum -> size), or ``census = True`` for a reference
+    raster — what the class-specific figures (F1 interval) need.
+
+    A sealed sample (``design_file``, or a ``design.json`` beside the sample:
+    :func:`geoverify.checks.accuracy.sealed.find_seal`) is verified and analysed
+    with the design of its seal; any other sample with the declared ``design``.
+    """
+    if keep is None:
+        keep = {}
     _validate(design, band, reference_band, workers, polygons)
     map_path, ref_path = os.fspath(map), os.fspath(reference)
     leg = _legend(legend)
+    declared = _reference_accuracy(reference_accuracy, ref_path)
     scan_opts = dict(workers=int(workers), scheduler=scheduler, progress=progress)
-    if not _is_vector(ref_path):
-        return _wall_to_wall(
+    if not is_vector(ref_path):
+        report, _, exact = _wall_to_wall(
             map_path, ref_path, leg, resample, band, reference_band, design, scan_opts
         )
+        keep["census"] = True
+        if declared is not None:
+            report["reference_accuracy"] = declared
+        return report, None, exact
+    from geoverify.checks.accuracy import sealed
+
+    seal_path = sealed.find_seal(ref_path, design_file)
+    if seal_path is not None:
+        return sealed.assess_sealed(
+            map_path,
+            ref_path,
+            seal_path,
+            declared_design=design,
+            strata=os.fspath(strata) if strata is not None else None,
+            field=field,
+            reference_columns=reference_columns,
+            legend=leg,
+            band=band,
+            scan_opts=scan_opts,
+            reference_accuracy=declared,
+            keep=keep,
+        )
     frame = read_vector(ref_path)
-    column = _field(frame, field, ref_path)
+    columns = sealed.label_columns(frame, field, reference_columns, ref_path)
+    column = columns[0] if len(columns) == 1 else CONSENSUS
+    labels_all, response, status_all = sealed.resolve_labels(frame, columns, ref_path)
+    frame = frame.assign(
+        **{CONSENSUS: np.array(labels_all, dtype=object), "__status__": status_all}
+    )
+    given = len(frame)
+    frame, duplicates = _distinct(frame, CONSENSUS, strata_field)
     sample = sample_map(map_path, frame, band=band, workers=int(workers), polygons=polygons)
-    ref_values = frame[column].to_numpy()
+    ref_values = frame[CONSENSUS].to_numpy()
     has_ref = ~_isnull(ref_values)
+    status = frame["__status__"].to_numpy(dtype=object)
     use = sample.valid & has_ref
+    if given and not use.any():  # say which file and why, before any estimator runs
+        raise EvidenceError(
+            f"none of its {given} reference samples can be used: {sample.outside} outside "
+            f"the map {os.path.basename(map_path)}, {sample.nodata} on its nodata, "
+            f"{int((sample.valid & ~has_ref).sum())} without a usable reference label",
+            source=ref_path,
+            hint="Check that the samples overlap the map (same area, CRS declared) and lie "
+            "on mapped pixels.",
+        )
     extras: dict[str, Any] = {
         "reference_kind": "samples",
+        "design_source": "declared",
+        "design_statement": DECLARED,
         "reference_field": column,
-        "samples_total": len(frame),
+        "samples_total": given,
+        "samples_given": given,
+        "duplicate_samples": duplicates,
+        "distinct_rule": DISTINCT_RULE,
         "samples_outside_map": sample.outside,
         "samples_on_nodata": sample.nodata,
-        "samples_without_reference": int((sample.valid & ~has_ref).sum()),
+        "samples_without_reference": int((sample.valid & (status == "unlabelled")).sum()),
         "sample_geometry": sample.geometry,
     }
+    for key, why in (("samples_cannot_tell", "cannot_tell"), ("samples_tied", "tie")):
+        if (sample.valid & (status == why)).any():
+            extras[key] = int((sample.valid & (status == why)).sum())
+    if len(columns) > 1:
+        extras["reference_columns"] = list(columns)
+    if len(columns) > 1 or extras.get("samples_cannot_tell"):
+        extras["response_design"] = response
+    if declared is not None:
+        extras["reference_accuracy"] = declared
     map_labels = _apply(sample.values[use], leg)
     ref_labels = _apply(ref_values[use], leg)
-    _check_label_kinds(map_labels, ref_labels, ref_path)
+    _check_labels(map_labels, ref_labels, ref_path, "reference samples")
     notes: list[str] = []
     planner: Callable[[float], int | None] | None
-    if design == "simple":
-        labels = _order(set(map_labels) | set(ref_labels), leg)
-        e = est.simple_random(_matrix(map_labels, ref_labels, labels), labels)
-        oa, n = e.overall_accuracy, e.n
+    try:
+        if design == "simple":
+            labels = _order(set(map_labels) | set(ref_labels), leg)
+            e = est.simple_random(_matrix(map_labels, ref_labels, labels), labels)
+            oa, n = e.overall_accuracy, e.n
+            keep.update(map_labels=map_labels, ref_labels=ref_labels, strata=None, sizes=None)
 
-        def planner(threshold: float) -> int | None:
-            return est.additional_samples(oa, threshold, n, interval="wilson")
+            def planner(threshold: float) -> int | None:
+                return est.additional_samples(oa, threshold, n, interval="score")
 
-    elif strata is None and strata_field is None:
-        e, planner = _olofsson(map_path, map_labels, ref_labels, leg, band, scan_opts)
-    else:
-        e, planner, more = _stehman(
-            map_path,
-            frame,
-            use,
-            map_labels,
-            ref_labels,
-            leg,
-            strata,
-            strata_field,
-            band,
-            scan_opts,
-            ref_path,
-        )
-        extras.update(more)
+            extras.update(_design_check(map_path, map_labels, leg, band, scan_opts))
+        elif design in ("unequal_probability", "cluster"):
+            e, planner, more = _unequal(
+                map_path,
+                frame,
+                use,
+                map_labels,
+                ref_labels,
+                leg,
+                design,
+                strata_field,
+                inclusion_field or INCLUSION_FIELD,
+                cluster_field or CLUSTER_FIELD,
+                band,
+                scan_opts,
+                ref_path,
+            )
+            keep.update(more.pop("_sample"))
+            extras.update(more)
+        elif strata is None and strata_field is None:
+            e, planner = _olofsson(map_path, map_labels, ref_labels, leg, band, scan_opts)
+            keep.update(
+                map_labels=map_labels,
+                ref_labels=ref_labels,
+                strata=map_labels,
+                sizes=dict(zip(e.labels, e.weights or [], strict=False)),
+            )
+        else:
+            e, planner, more = _stehman(
+                map_path,
+                frame,
+                use,
+                map_labels,
+                ref_labels,
+                leg,
+                strata,
+                strata_field,
+                band,
+                scan_opts,
+                ref_path,
+            )
+            sample_units = more.pop("_sample")
+            keep.update(sample_units)
+            extras.update(more)
+    except est.SmallStrataError as exc:
+        return _too_small(exc, design, map_labels, map_path, ref_path, leg, extras), None, False
     report = e.to_dict()
     report.update(extras)
-    if design == "stratified":
+    if design != "simple":
         area, note = pixel_area_ha(map_path)
         report.setdefault("pixel_area_ha", area)
         if note:
@@ -345,10 +556,18 @@ def _olofsson(
     weights = [w for w in e.weights or []]
     uas = [0.5 if u is None else u for u in e.users_accuracy]
     oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
+    h = n - int(e.df if e.df is not None else n - 1)
 
     def planner(threshold: float) -> int | None:
         return est.additional_samples(
-            oa, threshold, n, se=se, weights=weights, users_accuracies=uas
+            oa,
+            threshold,
+            n,
+            se=se,
+            weights=weights,
+            users_accuracies=uas,
+            interval="effective",
+            strata=h,
         )
 
     return e, planner
@@ -372,6 +591,110 @@ def _areas_by_label(
         lab = _label(code) if leg is None else leg.get(_label(code), _label(code))
         out[lab] = out.get(lab, 0.0) + float(a)
     return out
+
+
+def _unequal(
+    map_path: str,
+    frame: Any,
+    use: np.ndarray,
+    map_labels: np.ndarray,
+    ref_labels: np.ndarray,
+    leg: dict[str, str],
+    design: str,
+    strata_field: str | None,
+    inclusion_field: str,
+    cluster_field: str,
+    band: int,
+    scan_opts: dict[str, Any],
+    ref_path: str,
+) -> tuple[est.Estimate, Callable[[float], int | None], dict[str, Any]]:
+    """Unequal-probability or cluster sample: Horvitz–Thompson / Hájek ratio estimators.
+
+    Each unit's inclusion probability is read from ``inclusion_field``, its cluster
+    (``design = "cluster"``) from ``cluster_field`` and its stratum, if any, from
+    ``strata_field`` (:func:`geoverify.stats.estimators.unequal_probability`).
+    Class areas are shares of the map's mapped area.
+    """
+    columns = [
+        c for c in frame.columns if c not in (frame.geometry.name, CONSENSUS, "__status__")
+    ]
+    needed = [(inclusion_field, "inclusion_field", "each unit's inclusion probability")]
+    if design == "cluster":
+        needed.append((cluster_field, "cluster_field", "each unit's cluster id"))
+    if strata_field is not None:
+        needed.append((strata_field, "strata_field", "each unit's stratum"))
+    for name, key, what in needed:
+        if name not in frame.columns:
+            raise EvidenceError(
+                f"a {design.replace('_', ' ')} sample needs {what}: no column {name!r} "
+                f"(columns: {columns})",
+                source=ref_path,
+                hint=f"Name the column with `{key} = ` in the submission "
+                f"(--{key.replace('_', '-')} on the command line).",
+            )
+    sub = frame.loc[use]
+    import pandas as pd
+
+    pi = pd.to_numeric(sub[inclusion_field], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(pi).any():
+        raise EvidenceError(
+            f"{int(np.isnan(pi).sum())} unit(s) have no numeric {inclusion_field!r}",
+            source=ref_path,
+            hint="Give every unit its inclusion probability π in (0, 1].",
+        )
+    clusters = sub[cluster_field].astype(str).to_numpy() if design == "cluster" else None
+    if clusters is not None and _isnull(sub[cluster_field].to_numpy()).any():
+        raise EvidenceError(
+            f"units without a cluster id in {cluster_field!r}",
+            source=ref_path,
+            hint="Give every unit the id of the cluster it was drawn with.",
+        )
+    strata_values = (
+        np.array([_label(v) for v in sub[strata_field].to_numpy()], dtype=object)
+        if strata_field is not None
+        else None
+    )
+    mapped_ha = _areas_by_label(map_path, band, leg, scan_opts)
+    if mapped_ha is not None:
+        total_ha = float(sum(mapped_ha.values()))
+    else:
+        pixels = sum(int(c) for c in class_counts(map_path, band=band, **scan_opts).values())
+        total_ha = float(pixels) * pixel_area_ha(map_path)[0]
+    labels = _order(set(map_labels) | set(ref_labels), leg)
+    e = est.unequal_probability(
+        map_labels,
+        ref_labels,
+        pi,
+        labels,
+        strata=strata_values,
+        clusters=clusters,
+        total_area_ha=total_ha if total_ha > 0 else None,
+    )
+    extras: dict[str, Any] = {
+        "inclusion_field": inclusion_field,
+        "variance": est.WITH_REPLACEMENT_VARIANCE,
+        "estimated_population_pixels": float(np.sum(1.0 / pi)),
+        "mapped_area_ha": total_ha,
+    }
+    if clusters is not None:
+        extras["cluster_field"] = cluster_field
+        extras["clusters"] = len(set(clusters.tolist()))
+    extras["_sample"] = {
+        "map_labels": map_labels,
+        "ref_labels": ref_labels,
+        "strata": None,
+        "sizes": None,
+        "inclusion_probabilities": pi,
+    }
+    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
+    psu_strata = n - int(e.df if e.df is not None else n - 1)
+
+    def planner(threshold: float) -> int | None:
+        return est.additional_samples(
+            oa, threshold, n, se=se, interval="effective", strata=psu_strata
+        )
+
+    return e, planner, extras
 
 
 def _stehman(
@@ -430,6 +753,12 @@ def _stehman(
     extras["stratum_sizes"] = sizes
     if areas is not None:
         extras["stratum_areas_ha"] = areas
+    extras["_sample"] = {
+        "map_labels": m_use,
+        "ref_labels": r_use,
+        "strata": s_use,
+        "sizes": dict(areas if areas is not None else sizes),
+    }
     shares = areas if areas is not None else sizes
     total = sum(shares.values())
     names = sorted(shares)
@@ -439,10 +768,18 @@ def _stehman(
         sel = s_use == h
         rates.append(float((m_use[sel] == r_use[sel]).mean()) if sel.any() else 0.5)
     oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
+    n_strata = n - int(e.df if e.df is not None else n - 1)
 
     def planner(threshold: float) -> int | None:
         return est.additional_samples(
-            oa, threshold, n, se=se, weights=weights, users_accuracies=rates
+            oa,
+            threshold,
+            n,
+            se=se,
+            weights=weights,
+            users_accuracies=rates,
+            interval="effective",
+            strata=n_strata,
         )
 
     return e, planner, extras
@@ -458,6 +795,14 @@ def _wall_to_wall(
     design: str,
     scan_opts: dict[str, Any],
 ) -> tuple[dict[str, Any], None, bool]:
+    if _same_file(map_path, ref_path):
+        raise EvidenceError(
+            "the reference is a copy of the map: both files have the same SHA-256 checksum, "
+            "so their agreement says nothing about the map's accuracy",
+            source=ref_path,
+            hint="Give independent reference data (field or photo-interpreted samples, or "
+            "another product) for the accuracy assessment.",
+        )
     pc = pair_counts(
         map_path, ref_path, band=band, reference_band=reference_band, resample=resample, **scan_opts
     )
@@ -469,9 +814,32 @@ def _wall_to_wall(
     for i, a in enumerate(mlab):
         for j, b in enumerate(rlab):
             m[index[a], index[b]] += pc.counts[i, j]
-    report = est.census(m, labels).to_dict()  # exact: every SE 0, OA interval [OA, OA]
+    _check_labels_counts(m, labels, ref_path)
+    total = int(m.sum())
+    present_map = {lab for lab, c in zip(labels, m.sum(axis=1), strict=True) if c > 0}
+    present_ref = {lab for lab, c in zip(labels, m.sum(axis=0), strict=True) if c > 0}
+    if total and np.trace(m) / total >= SELF_REFERENCE_AGREEMENT and present_map == present_ref:
+        raise EvidenceError(
+            f"the reference is a copy of the map: {100 * np.trace(m) / total:.3f}% of "
+            f"{total:,} pixel pairs agree and both hold the same classes "
+            f"({', '.join(sorted(present_map, key=est._label_key)[:10])}); the rule: at least "
+            f"{100 * SELF_REFERENCE_AGREEMENT:g}% agreement with identical class sets is "
+            "the map itself, not an independent reference",
+            source=ref_path,
+            hint="Give independent reference data (field or photo-interpreted samples, or "
+            "another product) for the accuracy assessment.",
+        )
+    e = est.census(m, labels)  # exact: every SE 0, OA interval [OA, OA]
+    e.estimator = (
+        "agreement with a reference product: every valid pixel pair counted (a census of "
+        "agreement, no sampling error; not accuracy against ground truth)"
+    )
+    report = e.to_dict()
     report.update(
-        reference_kind="raster",
+        reference_kind="raster product",
+        self_reference_rule=f"a reference with the map's checksum, or agreeing on at least "
+        f"{100 * SELF_REFERENCE_AGREEMENT:g}% of pixel pairs with the same classes, is refused "
+        "as a copy of the map",
         pixels_excluded_nodata=pc.excluded,
         resampling=pc.resampling,
         notes=list(pc.notes)
@@ -488,22 +856,220 @@ def _wall_to_wall(
     return report, None, True
 
 
-def _check_label_kinds(map_labels: np.ndarray, ref_labels: np.ndarray, source: str) -> None:
-    """Refuse map codes compared with reference names that share no class (no legend)."""
-    if not len(map_labels) or set(map_labels) & set(ref_labels):
+def _check_labels(
+    map_labels: np.ndarray, ref_labels: np.ndarray, source: str, what: str
+) -> None:
+    """Refuse reference labels that the map does not use (a legend is missing).
+
+    When fewer than :data:`MIN_LABEL_OVERLAP` of the reference units carry a label
+    that the map uses at the sampled units, the two sides are coded differently
+    (``"01"`` against ``1``, names against codes): an :class:`EvidenceError` shows
+    both label sets and the legend that would map them.
+    """
+    if not len(map_labels):
         return
+    map_set = set(map_labels.tolist())
+    ref_list = ref_labels.tolist()
+    shared = sum(1 for v in ref_list if v in map_set) / len(ref_list)
+    if shared >= MIN_LABEL_OVERLAP:
+        return
+    _label_mismatch(
+        sorted(map_set, key=est._label_key),
+        sorted(set(ref_list), key=est._label_key),
+        shared,
+        source,
+        what,
+    )
+
+
+def _check_labels_counts(m: np.ndarray, labels: list[str], source: str) -> None:
+    """:func:`_check_labels` on a pixel-pair matrix (rows map, columns reference)."""
+    rows, cols = m.sum(axis=1), m.sum(axis=0)
+    total = int(cols.sum())
+    if not total:
+        return
+    map_set = [lab for lab, c in zip(labels, rows, strict=True) if c > 0]
+    ref_set = [lab for lab, c in zip(labels, cols, strict=True) if c > 0]
+    shared = sum(int(c) for lab, c in zip(labels, cols, strict=True) if lab in map_set) / total
+    if shared < MIN_LABEL_OVERLAP:
+        _label_mismatch(map_set, ref_set, shared, source, "reference pixels")
+
+
+def _label_mismatch(
+    map_set: list[str], ref_set: list[str], shared: float, source: str, what: str
+) -> None:
+    def show(values: list[str]) -> str:
+        text = ", ".join(repr(v) for v in values[:12])
+        return text + (f" … ({len(values)} labels)" if len(values) > 12 else "")
 
     def numeric(v: str) -> bool:
         return est._label_key(v)[0] == 0
 
-    if all(numeric(v) for v in set(map_labels)) and not any(numeric(v) for v in set(ref_labels)):
+    pairs = [  # the same number written differently ("01" and "1")
+        f'{c} = "{r}"'
+        for r in ref_set
+        for c in map_set
+        if r != c and numeric(r) and numeric(c) and float(r) == float(c)
+    ]
+    example = ", ".join(pairs[:6]) if pairs else f'{map_set[0]} = "{ref_set[0]}"'
+    raise EvidenceError(
+        f"the reference labels do not match the map codes: only {100 * shared:.0f}% of the "
+        f"{what} carry a label the map uses (at least {100 * MIN_LABEL_OVERLAP:g}% needed); "
+        f"map codes: {show(map_set)}; reference labels: {show(ref_set)}",
+        source=source,
+        hint="Map the codes onto the reference labels with a legend: "
+        f"legend = {{{example}}} in the submission (or --legend on the command line).",
+    )
+
+
+def _reference_accuracy(value: Any, source: str) -> float | None:
+    """The reference's declared accuracy in %, checked; ``None`` when not declared."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise EvidenceError(
-            f"map codes ({', '.join(sorted(set(map_labels))[:5])}...) and reference names "
-            f"({', '.join(sorted(set(ref_labels))[:5])}...) share no class",
+            f"reference_accuracy must be a number (percent), got {value!r}",
             source=source,
-            hint="Give a legend mapping map codes to reference names: --legend 3=maize "
-            '(or legend = {3 = "maize"} in the submission).',
+            hint="reference_accuracy = 92.5",
         )
+    v = float(value)
+    if not 1.0 < v <= 100.0:
+        raise EvidenceError(
+            f"reference_accuracy = {value!r} is not a percentage in (1, 100]",
+            source=source,
+            hint="Give the reference's declared overall accuracy in percent, e.g. "
+            "reference_accuracy = 92.5 (not 0.925).",
+        )
+    return v
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two local files have the same SHA-256 checksum (remote files: not compared)."""
+    if not (os.path.isfile(a) and os.path.isfile(b)):
+        return False
+    if os.path.getsize(a) != os.path.getsize(b):
+        return False
+    return sha256_file(a) == sha256_file(b)
+
+
+def _distinct(frame: Any, column: str, strata_field: str | None) -> tuple[Any, int]:
+    """Drop samples repeating the geometry, label (and stratum) of an earlier one."""
+    if not len(frame):
+        return frame, 0
+    import pandas as pd
+
+    keys = pd.DataFrame(
+        {
+            "geometry": frame.geometry.to_wkb().to_numpy(),
+            "label": frame[column].astype(str).to_numpy(),
+        }
+    )
+    if strata_field is not None and strata_field in frame.columns:
+        keys["stratum"] = frame[strata_field].astype(str).to_numpy()
+    repeated = keys.duplicated().to_numpy() & frame.geometry.notna().to_numpy()
+    return frame.loc[~repeated], int(repeated.sum())
+
+
+def _design_check(
+    map_path: str,
+    map_labels: np.ndarray,
+    leg: dict[str, str],
+    band: int,
+    scan_opts: dict[str, Any],
+) -> dict[str, Any]:
+    """Test a "simple" sample's map-class shares against the map's (Pearson chi-square).
+
+    Under simple random sampling the map classes at the samples are a multinomial
+    draw with the map's class shares; Pearson's goodness-of-fit statistic
+    ``Σ (O − E)² / E`` is referred to chi-square with ``k − 1`` degrees of freedom
+    (Conover 1999, §4.5).  Classes expected fewer than 5 times are pooled into one
+    cell (Cochran's rule).  p < :data:`DESIGN_P_VALUE`: ``design_warning``.
+    """
+    from scipy.stats import chisquare
+
+    counts = class_counts(map_path, band=band, **scan_opts)
+    mapped: dict[str, float] = {}
+    for code, c in counts.items():
+        lab = leg.get(_label(code), _label(code))
+        mapped[lab] = mapped.get(lab, 0.0) + float(c)
+    total, n = sum(mapped.values()), len(map_labels)
+    if total <= 0 or n < 2 or len(mapped) < 2:
+        return {}
+    observed_by = dict.fromkeys(mapped, 0)
+    for v in map_labels.tolist():
+        observed_by[v] = observed_by.get(v, 0) + 1
+    labels = sorted(observed_by, key=est._label_key)
+    expected = np.array([n * mapped.get(lab, 0.0) / total for lab in labels])
+    observed = np.array([observed_by[lab] for lab in labels], dtype=float)
+    small = expected < 5
+    if small.any():
+        cells_o = [*observed[~small], observed[small].sum()]
+        cells_e = [*expected[~small], expected[small].sum()]
+    else:
+        cells_o, cells_e = list(observed), list(expected)
+    if len(cells_o) < 2 or min(cells_e) <= 0:
+        return {}
+    stat, p_value = chisquare(cells_o, cells_e)
+    out: dict[str, Any] = {
+        "design_test": {
+            "test": "Pearson chi-square goodness-of-fit of the sample's map-class shares "
+            "against the map's class shares (Conover 1999, §4.5), classes expected fewer "
+            "than 5 times pooled",
+            "statistic": float(stat),
+            "df": len(cells_o) - 1,
+            "p_value": float(p_value),
+            "alpha": DESIGN_P_VALUE,
+            "sample_shares": {lab: float(o / n) for lab, o in zip(labels, observed, strict=True)},
+            "map_shares": {lab: mapped.get(lab, 0.0) / total for lab in labels},
+        }
+    }
+    if p_value < DESIGN_P_VALUE:
+        shares = ", ".join(
+            f"{lab} {100 * o / n:.1f}% vs {100 * mapped.get(lab, 0.0) / total:.1f}%"
+            for lab, o in list(zip(labels, observed, strict=True))[:8]
+        )
+        out["design_warning"] = (
+            "the sample is not a simple random sample of the map: its map-class shares "
+            f"differ from the map's beyond chance (sample vs map: {shares}; chi-square = "
+            f"{stat:.1f}, df = {len(cells_o) - 1}, p = {p_value:.2g} < {DESIGN_P_VALUE:g}), "
+            "so the simple estimator is biased for it; if the sample was stratified by map "
+            'class, declare design = "stratified" for the estimators of Olofsson et al. '
+            "(2014)"
+        )
+    return out
+
+
+def _too_small(
+    exc: est.SmallStrataError,
+    design: str,
+    map_labels: np.ndarray,
+    map_path: str,
+    ref_path: str,
+    leg: dict[str, str],
+    extras: dict[str, Any],
+) -> dict[str, Any]:
+    """The report of a stratified sample with strata too small for an interval."""
+    listing = ", ".join(f"{h} ({c} sample{'s' if c != 1 else ''})" for h, c in exc.strata.items())
+    report: dict[str, Any] = {
+        "design": design,
+        "estimator": "stratified estimators (Olofsson et al. 2014; Stehman 2014): no "
+        "interval, strata below the minimum sample",
+        "n": len(map_labels),
+        "overall_accuracy": exc.estimate,
+        "overall_accuracy_se": None,
+        "overall_accuracy_ci": None,
+        "min_samples_per_stratum": est.MIN_SAMPLES_PER_STRATUM,
+        "small_strata": dict(exc.strata),
+        "inconclusive_reason": f"strata with fewer than {est.MIN_SAMPLES_PER_STRATUM} "
+        f"reference samples: {listing}; a stratified variance, and so a 95% interval, needs "
+        f"at least {est.MIN_SAMPLES_PER_STRATUM} per stratum (Cochran 1977, eq. 5.6)",
+        "notes": [],
+        "map": map_path,
+        "reference": ref_path,
+        "legend": leg or None,
+    }
+    report.update(extras)
+    return report
 
 
 def _field(frame: Any, field: str | None, source: str) -> str:
@@ -537,10 +1103,49 @@ def _isnull(values: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- the check
 
 
+def sample_options(evidence: Evidence) -> dict[str, Any]:
+    """The evidence keys of a reference sample's design beyond ``design``, for :func:`_assess`.
+
+    ``design_file`` (a sealed sample's ``design.json``), ``reference_columns``
+    (several interpreters' label columns), ``inclusion_field`` and
+    ``cluster_field`` (unequal-probability and cluster samples).
+    """
+    return {
+        "design_file": evidence.location("design_file", required=False),
+        "reference_columns": evidence.get("reference_columns"),
+        "inclusion_field": evidence.get("inclusion_field"),
+        "cluster_field": evidence.get("cluster_field"),
+    }
+
+
+def design_sentence(report: Mapping[str, Any]) -> str:
+    """Where the design came from, and the interpreters' agreement, for a message."""
+    statement = str(report.get("design_statement") or "")
+    if not statement:
+        return ""
+    response = report.get("response_design") or {}
+    parts = [statement]
+    agreement = response.get("agreement") or {}
+    pairs = [p for p in agreement.get("pairs", []) if p.get("percent_agreement") is not None]
+    if pairs:
+        shown = "; ".join(
+            f"{' vs '.join(p['interpreters'])} {100 * p['percent_agreement']:.1f}% agree"
+            + ("" if p.get("cohen_kappa") is None else f" (Cohen's kappa {p['cohen_kappa']:.2f})")
+            for p in pairs[:3]
+        )
+        parts.append(f"{len(agreement.get('interpreters', []))} interpreters: {shown}")
+    excluded = response.get("excluded") or {}
+    dropped = [f"{v} {k.replace('_', ' ')}" for k, v in excluded.items() if v]
+    if dropped and response:
+        parts.append("labels excluded: " + ", ".join(dropped))
+    return "; ".join(parts)
+
+
 def _measure_one(evidence: Evidence, context: Context) -> Measurement:
     map_path = evidence.location("map")
     ref_path = evidence.location("reference")
     strata = evidence.location("strata", required=False)
+    options = sample_options(evidence)
     report, planner, exact = _assess(
         map_path,  # type: ignore[arg-type]
         ref_path,  # type: ignore[arg-type]
@@ -556,22 +1161,58 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
         workers=context.workers,
         scheduler=context.scheduler,
         progress=context.progress,
+        reference_accuracy=evidence.get("reference_accuracy"),
+        **options,
     )
     report["map"] = evidence.display(map_path)  # type: ignore[arg-type]
     report["reference"] = evidence.display(ref_path)  # type: ignore[arg-type]
     if strata:
         report["strata"] = evidence.display(strata)
-    oa = 100.0 * float(report["overall_accuracy"])
+    if isinstance(report.get("seal"), dict):
+        report["seal"]["design_file"] = evidence.display(report["seal"]["design_file"])
+    design_text = design_sentence(report)
+    design_note = f"; {design_text}" if design_text else ""
+    declared = report.get("reference_accuracy")
+    declared_note = (
+        f"; the reference's own declared accuracy is {declared:g}%, so this is agreement "
+        "with an imperfect reference, not accuracy against ground truth"
+        if declared is not None
+        else ""
+    )
     if exact:
+        oa = 100.0 * float(report["overall_accuracy"])
+        excluded = int(report.get("pixels_excluded_nodata") or 0)
         message = (
-            f"overall accuracy {oa:.2f}% over {report['n']:,} pixel pairs ({report['estimator']})"
+            f"agreement with a reference product {oa:.2f}% over {report['n']:,} pixel pairs "
+            f"(n used {report['n']:,} / {report['n'] + excluded:,} pixel pairs; {excluded:,} "
+            f"excluded as nodata); a reference raster is another product, not ground truth "
+            f"({report['estimator']}){declared_note}"
         )
         return Measurement(value=oa, unit="%", n=int(report["n"]), details=report, message=message)
+    used = _used_sentence(report)
+    warning = f"; WARNING: {report['design_warning']}" if report.get("design_warning") else ""
+    if report.get("inconclusive_reason"):
+        point = report.get("overall_accuracy")
+        shown = "no point estimate" if point is None else f"point estimate {100 * point:.2f}%"
+        message = (
+            f"overall accuracy: {shown}, no 95% interval; {used}{design_note}{declared_note}"
+        )
+        return Measurement(
+            value=None if point is None else 100.0 * float(point),
+            unit="%",
+            n=int(report["n"]),
+            details=report,
+            message=message,
+        )
+    oa = 100.0 * float(report["overall_accuracy"])
     lo, hi = (100.0 * float(v) for v in report["overall_accuracy_ci"])
     se = 100.0 * float(report["overall_accuracy_se"])
+    if report.get("design") == "stratified":
+        report["min_samples_per_stratum"] = est.MIN_SAMPLES_PER_STRATUM
     message = (
         f"overall accuracy {oa:.2f}% (95% CI {lo:.2f}–{hi:.2f}%, SE {se:.2f}), "
-        f"n = {report['n']} samples; {report['estimator']}"
+        f"{used}; {report['estimator']}; interval: {report['interval']}{design_note}"
+        f"{warning}{declared_note}"
     )
     assert planner is not None
 
@@ -590,6 +1231,27 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
     )
 
 
+def _used_sentence(report: Mapping[str, Any]) -> str:
+    """``n used / n given`` and the count of each reason a sample was dropped."""
+    given = int(report.get("samples_given", report.get("n", 0)))
+    reasons = [
+        (report.get("duplicate_samples", 0), "repeating an earlier sample's location and label"),
+        (report.get("samples_outside_map", 0), "outside the map"),
+        (report.get("samples_on_nodata", 0), "on map nodata"),
+        (report.get("samples_without_reference", 0), "without a reference label"),
+        (report.get("samples_cannot_tell", 0), 'labelled "cannot tell"'),
+        (report.get("samples_tied", 0), "with tied interpreters' labels"),
+        (report.get("samples_without_stratum", 0), "without a stratum"),
+    ]
+    dropped = [f"{int(c)} {why}" for c, why in reasons if c]
+    text = f"n used {int(report['n'])} / {given} samples given"
+    if dropped:
+        text += " (dropped: " + ", ".join(dropped) + ")"
+    if report.get("duplicate_samples"):
+        text += f"; rule: {DISTINCT_RULE}"
+    return text
+
+
 def measure_accuracy(
     evidence: Evidence, params: Mapping[str, Any], context: Context
 ) -> Measurement:
@@ -602,7 +1264,9 @@ def measure_accuracy(
         ``strata_field``, ``legend``, ``resample``, ``band``, ``reference_band``,
         ``polygons``); or ``items``, each with its own ``map`` and ``reference``.
     params : mapping
-        The indicator's catalogue params (none are needed).
+        The indicator's catalogue params: ``measure`` (``"overall"`` by default,
+        ``"class"`` with ``class``, ``"continuous"`` with ``tolerance`` and
+        ``tolerance_kind``, or ``"declared"`` by each model's ``model_kind``).
     context : Context
         Workers, dask scheduler, progress.
 
@@ -621,13 +1285,13 @@ def measure_accuracy(
     EvidenceError, EvidenceReadError
         Unusable or unreadable evidence.
     """
-    if "map" in evidence or not evidence.items:
-        return _measure_one(evidence, context)
+    if _is_single(evidence) or not evidence.items:
+        return _measure_mode(evidence, params, context)
     parts: list[tuple[str, Measurement]] = []
     for k, item in enumerate(evidence.items):
         title = str(item.get("title", f"item {k + 1}"))
         try:
-            parts.append((title, _measure_one(item, context)))
+            parts.append((title, _measure_mode(item, params, context)))
         except GeoverifyError as exc:
             raise type(exc)(
                 f"item {title!r}: {exc.problem}", source=exc.source, hint=exc.hint
@@ -635,10 +1299,68 @@ def measure_accuracy(
     return _combine_items(parts)
 
 
+def _is_single(evidence: Evidence) -> bool:
+    return "map" in evidence or "map_objects" in evidence
+
+
+def measure_mode(params: Mapping[str, Any], evidence: Evidence) -> str:
+    """The mode the catalogue declares: ``overall``, ``class`` or ``continuous``.
+
+    ``measure = "declared"`` (interpretation models of several kinds) takes it from
+    each item's ``model_kind``: ``"land_cover"`` → overall accuracy,
+    ``"target_features"`` → the accuracy of its ``target_class``; the mode is never
+    guessed from the data.
+    """
+    mode = str(params.get("measure", "overall"))
+    if mode != "declared":
+        if mode not in MEASURES:
+            raise CatalogueError(
+                f"accuracy measure {mode!r} is not one of {', '.join(MEASURES)}"
+            )
+        return mode
+    kind = evidence.get("model_kind")
+    if kind == "land_cover":
+        return "overall"
+    if kind == "target_features":
+        if not evidence.get("target_class"):
+            raise EvidenceError(
+                'a model with model_kind = "target_features" must name its target class',
+                hint='target_class = "building" (the label the map and the reference use).',
+            )
+        return "class"
+    raise EvidenceError(
+        f"model_kind = {kind!r}: each interpretation model must declare what it maps, so that "
+        "a target-feature model is not judged by overall accuracy (dominated by background)",
+        hint='model_kind = "land_cover" (overall accuracy) or model_kind = "target_features" '
+        'with target_class = "<label>" (user\'s and producer\'s accuracy of that class).',
+    )
+
+
+def _measure_mode(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
+    mode = measure_mode(params, evidence)
+    if mode == "class":
+        from geoverify.checks.accuracy.classes import measure_class
+
+        return measure_class(evidence, params, context)
+    if mode == "continuous":
+        from geoverify.checks.accuracy.continuous import measure_continuous
+
+        return measure_continuous(evidence, params, context)
+    if "map_objects" in evidence:
+        raise EvidenceError(
+            "map_objects are matched to reference_objects only for a class-specific "
+            'indicator (measure = "class"); overall accuracy needs map and reference',
+            hint="Give map and reference for overall accuracy.",
+        )
+    return _measure_one(evidence, context)
+
+
 def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
-    values = [m.value for _, m in parts]
-    lows = [m.ci[0] if m.ci else m.value for _, m in parts]
-    highs = [m.ci[1] if m.ci else m.value for _, m in parts]
+    # an item without a point estimate (strata too small) is inconclusive by reason
+    values = [math.inf if m.value is None else m.value for _, m in parts]
+    known = [m for _, m in parts if m.value is not None]
+    lows = [m.ci[0] if m.ci else m.value for m in known] or [math.nan]
+    highs = [m.ci[1] if m.ci else m.value for m in known] or [math.nan]
     worst = int(np.argmin(values))
     planners = [m.planner for _, m in parts]
     ci = (min(lows), min(highs))
@@ -654,6 +1376,11 @@ def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
             total += extra
         return total
 
+    reasons = [
+        f"item {t!r}: {m.details['inconclusive_reason']}"
+        for t, m in parts
+        if m.details.get("inconclusive_reason")
+    ]
     items = [
         {
             "title": t,
@@ -665,6 +1392,14 @@ def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
         }
         for t, m in parts
     ]
+    if not known:
+        return Measurement(
+            value=None,
+            unit="%",
+            n=sum(int(m.n or 0) for _, m in parts),
+            details={"items": items, "inconclusive_reason": "; ".join(reasons)},
+            message=f"{len(parts)} items; none has a point estimate",
+        )
     message = (
         f"{len(parts)} items; lowest overall accuracy {values[worst]:.2f}% "
         f"({parts[worst][0]}); every item is assessed on its own"
@@ -676,7 +1411,11 @@ def _combine_items(parts: list[tuple[str, Measurement]]) -> Measurement:
         ci=None if all(m.ci is None for _, m in parts) else ci,
         se=se,
         n=sum(int(m.n or 0) for _, m in parts),
-        details={"items": items, "weakest_item": parts[worst][0]},
+        details={
+            "items": items,
+            "weakest_item": parts[worst][0],
+            **({"inconclusive_reason": "; ".join(reasons)} if reasons else {}),
+        },
         message=message,
         planner=planner,
     )

@@ -1,20 +1,13 @@
 """Area of valid data (rasters) or of polygons (vector files), in km².
 
 Rasters are streamed by windows (:func:`geoverify.io.scan.scan`); only the
-valid pixels (not nodata, not NaN) count.  The area of a pixel depends on the
-grid's CRS:
-
-- **geographic** (lon/lat) grids: every pixel of a row has the same area, the
-  exact area of a latitude–longitude cell on the CRS's ellipsoid, computed once
-  per row from the authalic function *q(φ)* (Snyder 1987, eqs. 3-12 and 3-13):
-  ``A = a²/2 · Δλ · (q(φ₁) − q(φ₂))``;
-- **equal-area** projected grids: ``|det(transform)|``, exact;
-- **other projected** grids (UTM, Web Mercator, oblique Mercator …), where the
-  map area of a pixel is not its ground area: each window is cut into tiles of
-  :data:`TILE` × :data:`TILE` pixels and every tile's true area is the geodesic
-  area (Karney 2013, via :class:`pyproj.Geod`) of its four corners taken to
-  longitude/latitude; a pixel counts for its tile's area divided by the tile's
-  pixel count.
+valid pixels (:func:`geoverify.io.masks.valid_mask`) count.  The area of a pixel
+is its true ground area by the one area rule of geoverify,
+:class:`geoverify.geo.cellarea.CellAreas`: exact per-row cell areas on the
+ellipsoid for geographic grids (Snyder 1987), ``|det(transform)|`` for
+equal-area projections, and the geodesic area of tiles of
+:data:`~geoverify.geo.cellarea.TILE` × ``TILE`` pixels for every other grid
+(Karney 2013).
 
 Polygons are dissolved (overlaps counted once) and their area is the geodesic
 area on the WGS 84 ellipsoid (:meth:`pyproj.Geod.geometry_area_perimeter`).
@@ -35,90 +28,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geoverify.errors import EvidenceError
+from geoverify.geo.cellarea import CellAreas
 from geoverify.io.masks import valid_mask
+from geoverify.io.mosaic import OVERLAP_RULE, earlier_cover, open_tiles, overlapping_earlier
+from geoverify.io.swath import find_swath, footprint_km2, open_swath
 from geoverify.model import Measurement
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
     from geoverify.model.evidence import Evidence
 
-__all__ = [
-    "TILE",
-    "cell_area_rows",
-    "is_equal_area",
-    "measure_area",
-    "polygon_area_km2",
-    "raster_area",
-
-]
-
-#: Tile edge (pixels) over which the true pixel area of a non-equal-area
-#: projected grid is taken as constant.
-TILE = 64
-
-_EQUAL_AREA_METHODS = (
-    "equal area",
-    "equal-area",
-    "albers",
-    "mollweide",
-    "sinusoidal",
-    "equal earth",
-    "eckert iv",
-    "eckert vi",
-    "goode",
-    "hammer",
-    "ease",
-)
-
-
-
-
-def _q(phi: np.ndarray, e: float) -> np.ndarray:
-    """Snyder's authalic function q(φ) (eq. 3-12), for eccentricity ``e`` > 0."""
-    s = np.sin(phi)
-    es = e * s
-    return (1 - e * e) * (s / (1 - es * es) - (1 / (2 * e)) * np.log((1 - es) / (1 + es)))
-
-
-def cell_area_rows(
-    top: float, dlat: float, dlon: float, rows: int, *, a: float, inv_f: float
-) -> np.ndarray:
-    """Exact area (m²) of one lat/lon cell in each of ``rows`` rows, on an ellipsoid.
-
-    Parameters
-    ----------
-    top : float
-        Latitude (degrees) of the top edge of the first row.
-    dlat : float
-        Row height in degrees, signed as in the transform (negative for north-up).
-    dlon : float
-        Column width in degrees.
-    rows : int
-        Number of rows.
-    a, inv_f : float
-        Semi-major axis (m) and inverse flattening (0 or inf for a sphere).
-
-    Returns
-    -------
-    ndarray
-        Area in m² of a cell of each row; latitudes beyond ±90° are clipped.
-    """
-    edges = top + dlat * np.arange(rows + 1, dtype=np.float64)
-    phi = np.radians(np.clip(edges, -90.0, 90.0))
-    lam = abs(math.radians(dlon))
-    if not inv_f or math.isinf(inv_f):
-        band = np.abs(np.diff(np.sin(phi)))
-        return a * a * lam * band
-    f = 1.0 / inv_f
-    e = math.sqrt(f * (2 - f))
-    q = _q(phi, e)
-    return 0.5 * a * a * lam * np.abs(np.diff(q))
-
-
-def is_equal_area(crs: Any) -> bool:
-    """True when the projected ``crs`` preserves area (by its projection method)."""
-    name = _method(crs)
-    return any(token in name.lower() for token in _EQUAL_AREA_METHODS)
+__all__ = ["measure_area", "polygon_area_km2", "raster_area"]
 
 
 def polygon_area_km2(frame: Any, *, source: str = "vector") -> tuple[float, dict[str, Any]]:
@@ -167,13 +87,19 @@ def raster_area(
     workers: int = 2,
     scheduler: str | None = None,
     progress: bool = False,
+    earlier: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Area of the valid pixels of one raster, streamed by windows.
+
+    ``earlier`` holds the tiles (:class:`geoverify.io.mosaic.Tile`) listed before
+    this one in a deliverable of several: pixels whose centre lies in one of
+    their extents are not counted (:data:`geoverify.io.mosaic.OVERLAP_RULE`).
 
     A NetCDF variable whose CRS GDAL does not find but which the file states in
     its attributes (a ``crs`` attribute, a CF ``grid_mapping``, CF
     latitude/longitude coordinates) gets it from
-    :func:`geoverify.io.sources.georeference`, as for the pixel size.
+    :func:`geoverify.io.raster.georeference`, as for the pixel size.  Pixel areas
+    come from :class:`geoverify.geo.cellarea.CellAreas`.
 
     Returns
     -------
@@ -187,8 +113,8 @@ def raster_area(
         Without CRS, for a NetCDF grid GDAL does not see, for a rotated
         geographic grid, or for a missing band.
     """
+    from geoverify.io.raster import georeference, open_raster
     from geoverify.io.scan import scan
-    from geoverify.io.sources import georeference, open_raster
 
     with open_raster(location) as ds:
         if band < 1 or band > ds.count:
@@ -200,45 +126,25 @@ def raster_area(
         crs, transform, crs_source, _ = georeference(ds, location, unknown="its area is unknown")
         nodata = ds.nodatavals[band - 1]
         width, height = ds.width, ds.height
-    if crs.is_geographic:
-        if transform.b or transform.d:
-            raise EvidenceError(
-                "rotated geographic grid: per-row cell areas do not apply",
-                source=location,
-                hint="Deliver a north-up grid (gdalwarp) for the area check.",
+    if crs.is_geographic and (transform.b or transform.d):
+        raise EvidenceError(
+            "rotated geographic grid: per-row cell areas do not apply",
+            source=location,
+            hint="Deliver a north-up grid (gdalwarp) for the area check.",
+        )
+    areas = CellAreas(transform, crs, width, height)
+    method = areas.method
+
+    tile = open_tiles([location])[0] if earlier else None
+
+    def func(arrays: list[np.ndarray], window: Any) -> tuple[float, int]:
+        valid = valid_mask(arrays[0], nodata)
+        if tile is not None:
+            valid &= ~earlier_cover(
+                tile, earlier, window.row_off, window.col_off, window.height, window.width
             )
-        ell = _ellipsoid(crs)
-        rows = cell_area_rows(transform.f, transform.e, transform.a, height, a=ell[0], inv_f=ell[1])
-        method = (
-            "geographic grid: exact per-row cell area on the ellipsoid "
-            f"(a={ell[0]:.3f} m, 1/f={ell[1]:.9g}; authalic q(φ), Snyder 1987)"
-        )
-
-        def func(arrays: list[np.ndarray], window: Any) -> tuple[float, int]:
-            valid = valid_mask(arrays[0], nodata)
-            per_row = valid.sum(axis=1)
-            area = rows[window.row_off : window.row_off + window.height]
-            return float(per_row @ area), int(per_row.sum())
-
-    elif is_equal_area(crs):
-        cell = abs(transform.a * transform.e - transform.b * transform.d)
-        method = f"equal-area projection ({_method(crs)}): |det(transform)| = {cell:.6g} m²"
-
-        def func(arrays: list[np.ndarray], window: Any) -> tuple[float, int]:
-            n = int(valid_mask(arrays[0], nodata).sum())
-            return n * cell, n
-
-    else:
-        tiler = _TileAreas(crs, transform)
-        method = (
-            f"projection not equal-area ({_method(crs)}): true pixel area per "
-            f"{TILE}x{TILE}-pixel tile from the geodesic area of the tile's corners "
-            "(pyproj.Geod on WGS 84)"
-        )
-
-        def func(arrays: list[np.ndarray], window: Any) -> tuple[float, int]:
-            valid = valid_mask(arrays[0], nodata)
-            return tiler.area(valid, window.row_off, window.col_off), int(valid.sum())
+        cells = areas.window(window.row_off, window.col_off, window.height, window.width)
+        return float((valid * cells).sum()), int(valid.sum())
 
     result = scan(
         [location],
@@ -264,55 +170,6 @@ def raster_area(
     return out
 
 
-class _TileAreas:
-    """True ground area of the pixels of a non-equal-area projected grid, per tile."""
-
-    def __init__(self, crs: Any, transform: Any):
-        from pyproj import Geod, Transformer
-
-        self.transform = transform
-        self.to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        ell = _ellipsoid(crs)
-        self.geod = Geod(a=ell[0], rf=ell[1]) if ell[1] else Geod(a=ell[0], b=ell[0])
-
-    def area(self, valid: np.ndarray, row_off: int, col_off: int) -> float:
-        h, w = valid.shape
-        th, tw = -(-h // TILE), -(-w // TILE)
-        padded = np.zeros((th * TILE, tw * TILE), dtype=np.int64)
-        padded[:h, :w] = valid
-        counts = padded.reshape(th, TILE, tw, TILE).sum(axis=(1, 3))
-        total = 0.0
-        for i, j in zip(*np.nonzero(counts), strict=True):
-            r0, c0 = row_off + i * TILE, col_off + j * TILE
-            r1, c1 = row_off + min(h, (i + 1) * TILE), col_off + min(w, (j + 1) * TILE)
-            cols = np.array([c0, c1, c1, c0], dtype=float)
-            rows = np.array([r0, r0, r1, r1], dtype=float)
-            t = self.transform
-            xs = t.a * cols + t.b * rows + t.c
-            ys = t.d * cols + t.e * rows + t.f
-            lon, lat = self.to_lonlat.transform(xs, ys)
-            tile_area = abs(self.geod.polygon_area_perimeter(lon, lat)[0])
-            total += tile_area * counts[i, j] / ((r1 - r0) * (c1 - c0))
-        return total
-
-
-def _ellipsoid(crs: Any) -> tuple[float, float]:
-    from pyproj import CRS
-
-    ell = CRS.from_user_input(crs).ellipsoid
-    if ell is None:
-        return 6378137.0, 298.257223563
-    inv_f = ell.inverse_flattening
-    return float(ell.semi_major_metre), float(inv_f) if inv_f and math.isfinite(inv_f) else 0.0
-
-
-def _method(crs: Any) -> str:
-    from pyproj import CRS
-
-    op = CRS.from_user_input(crs).coordinate_operation
-    return op.method_name if op is not None else "unknown"
-
-
 def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
     """Area (km²) of the valid data of rasters, or of polygons.
 
@@ -322,7 +179,10 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
         ``raster`` (one file) or ``rasters`` (several, areas summed; overlaps
         between rasters are not removed), with optional ``band`` and ``variable``
         (the variable of a NetCDF/HDF5 file holding several); or ``vector``
-        (polygons, dissolved).
+        (polygons, dissolved).  A swath (L2) variable, located by latitude/longitude
+        arrays, has the footprint of :func:`geoverify.io.swath.footprint_km2`: its
+        pixels' corners, or the equal-area cells at ``footprint_resolution_m``
+        (metres; default its ground-pixel size) holding a valid pixel.
     params : mapping
         ``measure``: ``"valid_area"`` (the default and only measure).
     context : Context
@@ -347,7 +207,7 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
             hint='The area check measures "valid_area".',
         )
     if "vector" in evidence:
-        from geoverify.io.sources import read_vector
+        from geoverify.io.vector import read_vector
 
         location = evidence.location("vector")
         assert location is not None
@@ -361,20 +221,38 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
             details=shape_details,
             message=f"{km2:,.2f} km² of polygons (geodesic, overlaps dissolved)",
         )
-    from geoverify.io.sources import raster_source
+    from geoverify.io.raster import raster_source
 
     locations = _raster_locations(evidence)
     band = int(evidence.get("band", 1))
     variable = evidence.get("variable")
     parts = []
+    resolution = evidence.get("footprint_resolution_m")
+    locations = sorted(locations)
+    gridded = [loc for loc in locations if not find_swath(loc, variable)]
+    try:
+        sources = [raster_source(loc, variable) for loc in gridded]
+        tiles = open_tiles(sources) if len(gridded) > 1 else []
+    except EvidenceError:  # a tile GDAL sees no CRS in: raster_area explains it below
+        tiles = []
+    earlier_of = dict(zip(gridded, overlapping_earlier(tiles), strict=False))
     for location in locations:
-        part = raster_area(
-            raster_source(location, variable),
-            band=band,
-            workers=context.workers,
-            scheduler=context.scheduler,
-            progress=context.progress,
-        )
+        if find_swath(location, variable):
+            swath = open_swath(location, str(variable), display=evidence.display(location))
+            part = footprint_km2(
+                swath, resolution_m=None if resolution is None else float(resolution)
+            )
+            part["pixels"] = int(swath.values.size)
+            part["swath"] = swath.sources
+        else:
+            part = raster_area(
+                raster_source(location, variable),
+                band=band,
+                workers=context.workers,
+                scheduler=context.scheduler,
+                progress=context.progress,
+                earlier=earlier_of.get(location, ()),
+            )
         part["source"] = evidence.display(location)
         if variable is not None:
             part["variable"] = variable
@@ -392,7 +270,7 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
         "valid_pixels": sum(p["valid_pixels"] for p in parts),
     }
     if len(parts) > 1:
-        details["note"] = "areas of several rasters are summed; overlaps between them count twice"
+        details["note"] = f"areas of several rasters are summed; overlap rule: {OVERLAP_RULE}"
     message = f"{total:,.2f} km² of valid data in {len(parts)} raster(s)"
     recovered = list(dict.fromkeys(p["crs_source"] for p in parts if "crs_source" in p))
     if recovered:

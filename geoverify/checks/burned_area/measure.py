@@ -12,9 +12,15 @@ chooses what it measures:
     (default −2: not burnable — water, bare, urban, snow —, a valid statement about
     the pixel).  A land pixel is *covered* when at least one time step holds a
     valid observation (a value ≥ 0 or an unburnable flag); the per-step shares
-    are reported too.  Land is the evidence's ``land_mask`` (same grid, 1 = land)
-    or, without one, every pixel the product does not flag unburnable — stated
-    in the result.  Areas are geodesic per row for geographic grids.
+    are reported too.  Land is never the product's own extent: by default it is
+    the land mask shipped with geoverify (:mod:`geoverify.geo.landmask`, 0.1°,
+    Antarctica left out; a pixel is land when its centre is), and the share is
+    the covered land area over the *world's* land area, so a product over one
+    continent covers that continent's share of the world; the mask's file and
+    sha256 are recorded in ``details["land_mask"]``.  A ``land_mask`` of the
+    evidence (on the product's grid, 1 = land) replaces it only when the grid is
+    global (−180…180° × −60…80° at least).  Areas are geodesic per row for
+    geographic grids.
 
 ``agreement``
     Agreement with reference burned area (Padilla et al. 2015 conventions: ``p_ij``
@@ -55,12 +61,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geoverify.errors import EvidenceError, EvidenceReadError
-from geoverify.geo.cellarea import cell_areas_km2
+from geoverify.errors import EvidenceError
+from geoverify.geo.cellarea import CellAreas
+from geoverify.geo.landmask import (
+    ANTARCTIC_LATITUDE,
+    land_mask_details,
+    land_of_window,
+    world_land_km2,
+)
+from geoverify.io.cube import cube_grid, open_variable
+from geoverify.io.formats import is_raster
+from geoverify.io.masks import valid_mask
+from geoverify.io.raster import open_raster, read_failure
 from geoverify.io.scan import WINDOW_PIXELS, Window, scan
-from geoverify.io.sources import open_raster, read_failure, read_vector
+from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
-from geoverify.stats.confusion import wrap_longitudes
+from geoverify.stats.confusion import sample_map
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
@@ -147,8 +163,7 @@ class _Flags:
         unburnable flag.  Nodata, NaN, unobserved flags and any other negative
         value are not observed.
         """
-        finite = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
-        valid = finite if nodata is None or not math.isfinite(nodata) else finite & (a != nodata)
+        valid = valid_mask(a, nodata)
         unburnable = valid & np.isin(a, self.unburnable) if self.unburnable else valid & False
         unobserved = np.isin(a, self.unobserved) if self.unobserved else valid & False
         value_ok = valid & ~unobserved & (a >= 0)
@@ -237,7 +252,8 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
         partial, grid = _coverage_rasters(product, flags, land_mask, context)
     _transform, height, width, crs, area_method = grid
     steps = len(partial["step_observed"])
-    land = float(partial["land"])
+    bundled = not land_mask
+    land = world_land_km2() if bundled else float(partial["land"])
     if land <= 0:
         raise EvidenceError(
             "no land in the grid: the land mask is empty or every pixel is flagged unburnable",
@@ -245,16 +261,21 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
             hint="Give land_mask = a raster on the product's grid with 1 = land.",
         )
     covered = float(partial["covered"])
-    share = 100.0 * covered / land
-    per_step = [100.0 * float(v) / land for v in partial["step_observed"]]
+    # by pixel centre, the product's land can exceed the mask's own area by a
+    # fraction of a per cent on a global grid: the share is capped at 100%
+    share = min(100.0, 100.0 * covered / land)
+    per_step = [min(100.0, 100.0 * float(v) / land) for v in partial["step_observed"]]
     land_source = (
-        "land_mask (1 = land)"
+        "land_mask of the submission (1 = land; a global grid)"
         if land_mask
-        else "derived from the product: every pixel not flagged unburnable "
-        f"{list(flags.unburnable)} in any step (no land_mask given)"
+        else "the world's land: land mask shipped with geoverify (0.1 deg, Antarctica "
+        f"south of {ANTARCTIC_LATITUDE:g} deg left out)"
     )
     details: dict[str, Any] = {
         "measure": "land_coverage",
+        "land_mask": (
+            {"file": evidence.display(land_mask)} if land_mask else land_mask_details()
+        ),
         "land_km2": land,
         "covered_km2": covered,
         "uncovered_km2": land - covered,
@@ -263,6 +284,7 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
         "mean_step_coverage_percent": float(np.mean(per_step)) if per_step else None,
         "min_step_coverage_percent": float(np.min(per_step)) if per_step else None,
         "land_source": land_source,
+        "product_land_km2": float(partial["land"]),
         "covered_rule": "a land pixel is covered when at least one step holds a valid "
         "observation (value >= 0) or an unburnable flag",
         "flags": {"unobserved": list(flags.unobserved), "unburnable": list(flags.unburnable)},
@@ -280,22 +302,22 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
 def _coverage_partial(
     layers: Sequence[np.ndarray],
     nodatas: Sequence[float | None],
-    land: np.ndarray | None,
+    land: np.ndarray,
     flags: _Flags,
-    row_areas: np.ndarray,
+    cell_areas: np.ndarray,
 ) -> dict[str, Any]:
-    """Areas (km²) of land, covered land and observed land per step, for one window."""
+    """Areas (km²) of land, covered land and observed land per step, for one window.
+
+    ``cell_areas`` holds the ground area (km²) of the window's pixels, broadcastable
+    to the window's shape (:meth:`geoverify.geo.cellarea.CellAreas.window`).
+    """
     covered = np.zeros(layers[0].shape, bool)
-    any_unburnable = np.zeros(layers[0].shape, bool)
     observed_steps = []
     for layer, nodata in zip(layers, nodatas, strict=True):
-        observed, unburnable, _ = flags.classify(layer, nodata)
+        observed, _unburnable, _ = flags.classify(layer, nodata)
         covered |= observed
-        any_unburnable |= unburnable
         observed_steps.append(observed)
-    if land is None:
-        land = ~any_unburnable
-    weights = row_areas[:, None]
+    weights = cell_areas
     return {
         "land": float((land * weights).sum()),
         "covered": float(((covered & land) * weights).sum()),
@@ -308,27 +330,34 @@ def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _land_from_mask(mask: np.ndarray, nodata: float | None) -> np.ndarray:
-    land = mask == 1
-    if nodata is not None and math.isfinite(nodata):
-        land &= mask != nodata
-    return land
+    return (mask == 1) & valid_mask(mask, nodata)
 
 
 def _coverage_rasters(
     product: _Product, flags: _Flags, land_mask: str | None, context: Context
 ) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
     transform, height, width, crs, _ = _grid(product.paths[0])
-    row_areas, method = cell_areas_km2(transform, height, crs)
+    areas = CellAreas(transform, crs, width, height)
+    method = areas.label
     nodatas = _nodatas(product.paths)
     paths = list(product.paths) + ([land_mask] if land_mask else [])
     bands = list(product.bands) + ([1] if land_mask else [])
     mask_nodata = _grid(land_mask)[4] if land_mask else None
     n = len(product.paths)
 
+    if land_mask:
+        _global_grid(transform, crs, width, height, land_mask)
+
     def func(arrays: list[np.ndarray], window: Window) -> dict[str, Any]:
-        land = _land_from_mask(arrays[n], mask_nodata) if land_mask else None
-        rows = row_areas[window.row_off : window.row_off + window.height]
-        return _coverage_partial(arrays[:n], nodatas, land, flags, rows)
+        land = (
+            _land_from_mask(arrays[n], mask_nodata)
+            if land_mask
+            else land_of_window(
+                transform, crs, window.row_off, window.col_off, window.height, window.width
+            )
+        )
+        cells = areas.window(window.row_off, window.col_off, window.height, window.width) / 1e6
+        return _coverage_partial(arrays[:n], nodatas, land, flags, cells)
 
     result = scan(
         paths,
@@ -351,14 +380,15 @@ def _coverage_netcdf(
 ) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
     """Stream a NetCDF variable ``(time, y, x)`` by bands of rows (bounded memory)."""
     assert product.netcdf is not None and product.variable is not None
-    var, ds = _open_netcdf_variable(product.netcdf, product.variable)
+    var, ds = open_variable(product.netcdf, product.variable, min_ndim=2)
     try:
-        transform, crs = _netcdf_grid(var, product.netcdf)
+        transform, crs = _netcdf_grid(var, ds, product.netcdf)
         ydim, xdim = var.dims[-2], var.dims[-1]
         tdims = [d for d in var.dims[:-2]]
         height, width = var.sizes[ydim], var.sizes[xdim]
         steps = int(np.prod([var.sizes[d] for d in tdims])) if tdims else 1
-        row_areas, method = cell_areas_km2(transform, height, crs)
+        areas = CellAreas(transform, crs, width, height)
+        method = areas.label
         nodata = _netcdf_nodata(var)
         mask_ds = None
         mask_nodata: float | None = None
@@ -371,6 +401,7 @@ def _coverage_netcdf(
                     source=land_mask,
                     hint="Deliver the land mask on the product's grid.",
                 )
+            _global_grid(transform, crs, width, height, land_mask)
             mask_ds = open_raster(land_mask)
         rows_per = max(1, WINDOW_PIXELS // max(1, width * steps))
         total: dict[str, Any] | None = None
@@ -383,13 +414,14 @@ def _coverage_netcdf(
                 except Exception as exc:  # netCDF4/h5netcdf/scipy raise unrelated types
                     raise read_failure(product.netcdf, exc) from None
                 layers = list(block.reshape(steps, r1 - r0, width))
-                land = None
+                land = land_of_window(transform, crs, r0, 0, r1 - r0, width)
                 if ctx is not None:
                     from rasterio.windows import Window as RioWindow
 
                     mask = ctx.read(1, window=RioWindow(0, r0, width, r1 - r0))
                     land = _land_from_mask(mask, mask_nodata)
-                part = _coverage_partial(layers, [nodata] * steps, land, flags, row_areas[r0:r1])
+                cells = areas.window(r0, 0, r1 - r0, width) / 1e6
+                part = _coverage_partial(layers, [nodata] * steps, land, flags, cells)
                 total = part if total is None else _add(total, part)
         finally:
             if mask_ds is not None:
@@ -401,36 +433,25 @@ def _coverage_netcdf(
     return total, (transform, height, width, crs, method)
 
 
-def _open_netcdf_variable(path: str, variable: str) -> tuple[Any, Any]:
-    import xarray as xr
+def _global_grid(transform: Any, crs: Any, width: int, height: int, land_mask: str) -> None:
+    """Refuse a submitted land mask on a grid that does not span the world's land."""
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
 
-    last: Exception | None = None
-    for engine in (None, "scipy", "h5netcdf"):
-        try:
-            ds = xr.open_dataset(path, engine=engine, mask_and_scale=False, decode_times=False)
-            break
-        except FileNotFoundError:
-            raise EvidenceReadError("file not found", source=path) from None
-        except Exception as exc:  # each backend fails differently on foreign files
-            last = exc
-    else:
-        raise EvidenceReadError(
-            f"cannot be opened as NetCDF ({str(last).splitlines()[0] if last else ''})",
-            source=path,
-            hint="Deliver NetCDF-3/4 that xarray opens.",
-        )
-    if variable not in ds.data_vars:
-        ds.close()
+    west, south, east, north = array_bounds(height, width, transform)
+    try:
+        west, south, east, north = transform_bounds(crs, "EPSG:4326", west, south, east, north)
+    except Exception:  # PROJ cannot transform the bounds: not a world grid either
+        west = south = east = north = 0.0
+    if east - west < 359.0 or south > ANTARCTIC_LATITUDE or north < 80.0:
         raise EvidenceError(
-            f"no variable {variable!r} (variables: {', '.join(map(str, ds.data_vars))})",
-            source=path,
-            hint="Name the burned-area variable with variable = ….",
+            f"land_mask is on a grid spanning {west:.1f}..{east:.1f} deg E, "
+            f"{south:.1f}..{north:.1f} deg N, not the world: the coverage of the world's land "
+            "cannot be measured against it",
+            source=land_mask,
+            hint="Remove land_mask: geoverify then uses the land mask it ships with "
+            "(the world's land, independent of the product).",
         )
-    var = ds[variable]
-    if var.ndim < 2:
-        ds.close()
-        raise EvidenceError(f"{variable!r} is not a grid (dims {var.dims})", source=path)
-    return var, ds
 
 
 def _netcdf_nodata(var: Any) -> float | None:
@@ -441,46 +462,22 @@ def _netcdf_nodata(var: Any) -> float | None:
     return None
 
 
-def _netcdf_grid(var: Any, path: str) -> tuple[Any, Any]:
-    """Transform and CRS of a NetCDF variable from its 1-D coordinates (regular spacing)."""
-    from rasterio.transform import from_origin
-
-    ydim, xdim = var.dims[-2], var.dims[-1]
-    if ydim not in var.coords or xdim not in var.coords:
+def _netcdf_grid(var: Any, ds: Any, path: str) -> tuple[Any, Any]:
+    """Transform and CRS of a cube variable (:func:`geoverify.io.cube.cube_grid`)."""
+    grid = cube_grid(var, ds, lonlat_names=True)
+    if grid.transform is None:
         raise EvidenceError(
-            f"{var.name!r} has no coordinates on {ydim!r}/{xdim!r}",
+            f"{var.name!r} has no regular 1-D coordinates on {grid.ydim!r}/{grid.xdim!r}",
             source=path,
-            hint="Deliver 1-D coordinate variables (lat/lon or y/x).",
+            hint="Deliver regular 1-D coordinate variables (lat/lon or y/x).",
         )
-    y, x = np.asarray(var[ydim].values, float), np.asarray(var[xdim].values, float)
-    if y.size < 2 or x.size < 2:
-        raise EvidenceError("the grid needs at least 2 × 2 cells", source=path)
-    dy, dx = np.diff(y), np.diff(x)
-    if np.ptp(dy) > 1e-6 * abs(dy[0]) or np.ptp(dx) > 1e-6 * abs(dx[0]):
-        raise EvidenceError("irregular coordinate spacing", source=path)
-    if dy[0] > 0:
+    if grid.crs is None:
         raise EvidenceError(
-            "latitude/y increases with the row index (south-up grid)",
+            "the NetCDF variable has no CRS (no grid_mapping, no lat/lon coordinates)",
             source=path,
-            hint="Store rows north to south, as GeoTIFF does.",
+            hint="Add a CF grid_mapping or CF latitude/longitude coordinates.",
         )
-    crs = None
-    try:
-        import rioxarray  # noqa: F401  (registers .rio)
-
-        crs = var.rio.crs
-    except Exception:  # rioxarray raises on odd grid mappings: fall back to the names
-        crs = None
-    if crs is None and str(ydim).lower().startswith("lat") and str(xdim).lower().startswith("lon"):
-        crs = "EPSG:4326"
-    if crs is None:
-        raise EvidenceError(
-            "the NetCDF variable has no CRS (no grid_mapping, no lat/lon dimensions)",
-            source=path,
-            hint="Add a CF grid_mapping or use lat/lon dimensions.",
-        )
-    transform = from_origin(x[0] - dx[0] / 2, y[0] - dy[0] / 2, dx[0], -dy[0])
-    return transform, crs
+    return grid.transform, grid.crs
 
 
 # --------------------------------------------------------------------------- agreement
@@ -589,20 +586,17 @@ def _agreement(evidence: Evidence, flags: _Flags, context: Context) -> Measureme
         )
     reference = evidence.location("reference")
     assert reference is not None
-    if _is_raster(reference):
+    if is_raster(reference):
         return _agreement_raster(product, reference, flags, context)
     return _agreement_samples(evidence, product, reference, flags, context)
-
-
-def _is_raster(location: str) -> bool:
-    return location.lower().endswith((".tif", ".tiff", ".vrt", ".img", ".nc", ".jp2"))
 
 
 def _agreement_raster(
     product: _Product, reference: str, flags: _Flags, context: Context
 ) -> Measurement:
-    transform, height, _w, crs, _ = _grid(product.paths[0])
-    row_areas, method = cell_areas_km2(transform, height, crs)
+    transform, height, width, crs, _ = _grid(product.paths[0])
+    areas = CellAreas(transform, crs, width, height)
+    method = areas.label
     nodatas = _nodatas(product.paths)
     ref_nodata = _grid(reference)[4]
     n = len(product.paths)
@@ -616,7 +610,7 @@ def _agreement_raster(
             burned |= brn
         ref_obs, _ref_unb, ref_burned = flags.classify(arrays[n], ref_nodata)
         both = observed & ref_obs
-        rows = row_areas[window.row_off : window.row_off + window.height][:, None]
+        rows = areas.window(window.row_off, window.col_off, window.height, window.width) / 1e6
         out = np.zeros((2, 2, 2))  # [area|count, map, reference]
         for i, m in enumerate((burned, ~burned)):
             for j, rf in enumerate((ref_burned, ~ref_burned)):
@@ -731,33 +725,21 @@ def _agreement_samples(
             f"reference labels in {field!r} must be 0 (unburned) or 1 (burned)",
             source=reference,
         )
-    transform, height, width, crs, _ = _grid(product.paths[0])
-    if crs is not None:
-        if frame.crs is None:
-            raise EvidenceError(
-                "the reference samples have no CRS while the product has one",
-                source=reference,
-                hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
-            )
-        frame = frame.to_crs(crs)
-    xs, ys = _sample_points(frame, reference)
-    rows, cols = _rowcol(transform, xs, ys, crs)
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    if not inside.all():
-        raise EvidenceError(
-            f"{int((~inside).sum())} reference sample(s) fall outside the product's grid",
-            source=reference,
-            hint="Drop them or check the samples' CRS.",
-        )
     observed = np.zeros(len(frame), bool)
     burned = np.zeros(len(frame), bool)
     for path, band, nodata in zip(
         product.paths, product.bands, _nodatas(product.paths), strict=True
     ):
-        values = _sample(path, band, rows, cols)
-        obs, _unb, brn = flags.classify(values, nodata)
-        observed |= obs
-        burned |= brn
+        sample = sample_map(path, frame, band=band, workers=context.workers)
+        if sample.outside:
+            raise EvidenceError(
+                f"{sample.outside} reference sample(s) fall outside the product's grid",
+                source=reference,
+                hint="Drop them or check the samples' CRS.",
+            )
+        obs, _unb, brn = flags.classify(sample.values, nodata)
+        observed |= obs & sample.valid
+        burned |= brn & sample.valid
     if not observed.any():
         raise EvidenceError("no reference sample falls on an observed pixel", source=reference)
     map_b, ref_b = burned[observed], ref[observed] == 1
@@ -769,7 +751,16 @@ def _agreement_samples(
                 source=evidence.where,
                 hint='Add strata = "strata.tif" (same grid as the product).',
             )
-        strata = _sample(strata_path, 1, rows, cols)[observed]
+        strata_sample = sample_map(strata_path, frame, workers=context.workers)
+        unmapped = int((observed & ~strata_sample.valid).sum())
+        if unmapped:
+            raise EvidenceError(
+                f"{unmapped} observed reference sample(s) fall outside the strata raster or "
+                "on its nodata",
+                source=strata_path,
+                hint="Deliver the strata raster on the product's grid, every sample mapped.",
+            )
+        strata = strata_sample.values[observed]
         weights = _stratum_weights(strata_path, context)
         missing = sorted(set(strata.tolist()) - set(weights))
         if missing:
@@ -835,60 +826,17 @@ def _agreement_samples(
     )
 
 
-def _sample_points(frame: Any, reference: str) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of each sample: points as they are, polygons at their centroid."""
-    import shapely
-
-    data = np.asarray(frame.geometry.array)
-    types = shapely.get_type_id(data)  # -1 missing, 0 point, 3 polygon, 6 multipolygon
-    bad = ~np.isin(types, (0, 3, 6)) | shapely.is_empty(data)
-    if bad.any():
-        kinds = sorted({str(t) for t in frame.geometry[bad].geom_type.fillna("missing")})
-        raise EvidenceError(
-            f"{int(bad.sum())} reference sample(s) are not points or polygons ({kinds})",
-            source=reference,
-            hint="Deliver one point (or polygon) per reference sample.",
-        )
-    points = np.where(types == 0, data, shapely.centroid(data))
-    return shapely.get_x(points), shapely.get_y(points)
-
-
-def _rowcol(
-    transform: Any, xs: np.ndarray, ys: np.ndarray, crs: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel rows and columns of points; longitudes wrapped into a geographic grid's span."""
-    xs = wrap_longitudes(xs, transform, crs)
-    inv = ~transform
-    cols = np.floor(inv.a * xs + inv.b * ys + inv.c).astype(np.int64)
-    rows = np.floor(inv.d * xs + inv.e * ys + inv.f).astype(np.int64)
-    return rows, cols
-
-
-def _sample(path: str, band: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values at pixel ``(rows, cols)``, read one small window per sample (bounded memory)."""
-    from rasterio.windows import Window as RioWindow
-
-    out = np.empty(rows.size, dtype=np.float64)
-    with open_raster(path) as ds:
-        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-            try:
-                out[i] = float(ds.read(band, window=RioWindow(c, r, 1, 1))[0, 0])
-            except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
-                raise read_failure(path, exc) from None
-    return out
-
-
 def _stratum_weights(path: str, context: Context) -> dict[Any, float]:
     """Share of the area of each stratum value of the strata raster (nodata excluded)."""
-    transform, height, _w, crs, nodata = _grid(path)
-    row_areas, _ = cell_areas_km2(transform, height, crs)
+    transform, height, width, crs, nodata = _grid(path)
+    cells = CellAreas(transform, crs, width, height)
 
     def func(arrays: list[np.ndarray], window: Window) -> dict[Any, float]:
         a = arrays[0]
         rows = np.broadcast_to(
-            row_areas[window.row_off : window.row_off + window.height][:, None], a.shape
+            cells.window(window.row_off, window.col_off, window.height, window.width), a.shape
         )
-        ok = np.ones(a.shape, bool) if nodata is None else a != nodata
+        ok = valid_mask(a, nodata)
         values, inverse = np.unique(a[ok], return_inverse=True)
         sums = np.bincount(inverse, weights=rows[ok], minlength=values.size)
         return {v.item(): float(s) for v, s in zip(values, sums, strict=True)}

@@ -8,15 +8,27 @@ legend the classes are codes without names, and the entries of the raster's
 colour table for the present codes are reported (``details["colours"]``).  In a file
 holding several variables (NetCDF, HDF5), the evidence key ``variable`` names
 the one counted.
+
+Rule (``details["rule"]``, :func:`counting_rule`): a class counts when it is
+declared in the legend (when a legend is given; entries named as no class,
+such as "nodata" or "unclassified", never count) **and** covers at least
+``max(min_pixels, min_share × valid pixels)`` pixels — catalogue params
+``min_share`` (default :data:`MIN_SHARE`) and ``min_pixels`` (default
+:data:`MIN_PIXELS`).  Stray pixels of extra codes therefore do not add
+classes.  A floating-point raster with non-integer values, or a raster with
+more than :data:`MAX_CLASSES` distinct values, is a continuous field, not a
+classified map, and is refused with an :class:`~geoverify.errors.EvidenceError`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError
-from geoverify.io.sources import open_raster, raster_source
+from geoverify.io.mosaic import expand_tiles, tile_class_counts
+from geoverify.io.raster import open_raster, raster_source
 from geoverify.model import Measurement
 from geoverify.stats.tallies import class_counts
 
@@ -24,10 +36,50 @@ if TYPE_CHECKING:
     from geoverify.checks import Context
     from geoverify.model.evidence import Evidence
 
-__all__ = ["colour_table", "measure_classes"]
+__all__ = [
+    "MAX_CLASSES",
+    "MIN_PIXELS",
+    "MIN_SHARE",
+    "colour_table",
+    "counting_rule",
+    "measure_classes",
+]
+
+#: Default least share of the valid pixels a class must cover to count.
+MIN_SHARE = 1e-4
+#: Default least number of pixels a class must cover to count (the catalogue's classes
+#: indicators set 10, so that stray pixels do not count in small maps either).
+MIN_PIXELS = 1
+#: More distinct values than this: a continuous field, refused.
+MAX_CLASSES = 1000
+#: Legend names that declare the absence of a class (compared case-folded).
+NO_CLASS_NAMES = frozenset(
+    {
+        "",
+        "nodata",
+        "no data",
+        "no-data",
+        "none",
+        "unclassified",
+        "not classified",
+        "background",
+        "fill",
+        "fill value",
+        "masked",
+        "invalid",
+    }
+)
 
 
-
+def counting_rule(min_share: float, min_pixels: int) -> str:
+    """The classes check's counting rule, as the report states it."""
+    return (
+        f"a class counts when it covers at least max({min_pixels}, {min_share:g} x valid pixels) "
+        "pixels and, when a legend is given, is declared in it (legend entries named as no "
+        "class, such as 'nodata' or 'unclassified', do not count); floating-point rasters with "
+        f"non-integer values and rasters with more than {MAX_CLASSES} distinct values are "
+        "refused as continuous fields"
+    )
 
 
 def _legend(evidence: Evidence) -> dict[str, str]:
@@ -50,18 +102,40 @@ def _legend(evidence: Evidence) -> dict[str, str]:
 
 def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
     """Number of distinct classes present in the raster (and declared in its legend)."""
-    location = evidence.location("raster")
+    tiles = expand_tiles(evidence.locations("rasters"), evidence.base)
+    location = evidence.location("raster") if "raster" in evidence or not tiles else tiles[0]
     assert location is not None
     variable = evidence.get("variable")
     band = int(evidence.get("band", 1))
-    counts = class_counts(
-        raster_source(location, variable),
-        band=band,
-        nodata=evidence.get("nodata"),
-        workers=context.workers,
-        scheduler=context.scheduler,
-        progress=context.progress,
-    )
+    min_share = float(params.get("min_share", MIN_SHARE))
+    min_pixels = int(params.get("min_pixels", MIN_PIXELS))
+
+    def count_one(path: str) -> dict[Any, int]:
+        return class_counts(
+            raster_source(path, variable),
+            band=band,
+            nodata=evidence.get("nodata"),
+            workers=context.workers,
+            scheduler=context.scheduler,
+            progress=context.progress,
+            max_values=MAX_CLASSES,
+            integers_only=True,
+        )
+
+    mosaic: dict[str, Any] | None = None
+    if len(tiles) > 1 or (tiles and "raster" in evidence):
+        paths = ([location] if "raster" in evidence else []) + tiles
+        counts, mosaic = tile_class_counts(
+            paths,
+            band=band,
+            nodata=evidence.get("nodata"),
+            workers=context.workers,
+            count_one=count_one,
+            max_values=MAX_CLASSES,
+        )
+        mosaic["files"] = [evidence.display(p) for p in sorted(paths)]
+    else:
+        counts = count_one(location)
     if not counts:
         raise EvidenceError(
             "the raster has no valid pixel (everything is nodata)",
@@ -69,18 +143,36 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
             hint="Check the nodata value and the data.",
         )
     legend = _legend(evidence)
-    present = {str(int(k)) if float(k).is_integer() else str(k): n for k, n in counts.items()}
+    tallied = {str(int(k)): n for k, n in counts.items()}  # integer codes (checked above)
+    valid = sum(tallied.values())
+    need = max(min_pixels, math.ceil(min_share * valid))
+    present = {k: n for k, n in tallied.items() if n >= need}
+    below = {k: n for k, n in tallied.items() if n < need}
     details: dict[str, Any] = {
         "file": evidence.display(location),
         **({"variable": variable} if variable is not None else {}),
-        "pixels_per_class": present,
-        "valid_pixels": sum(present.values()),
+        "pixels_per_class": tallied,
+        "valid_pixels": valid,
+        "min_share": min_share,
+        "min_pixels": min_pixels,
+        "pixels_needed": need,
+        "below_minimum": below,
+        "rule": counting_rule(min_share, min_pixels),
+        **({"mosaic": mosaic} if mosaic is not None else {}),
     }
     if legend:
-        declared_present = {k: legend[k] for k in present if k in legend}
-        undeclared = sorted(k for k in present if k not in legend)
-        absent = sorted(k for k in legend if k not in present)
-        details.update(classes=declared_present, undeclared=undeclared, declared_absent=absent)
+        no_class = sorted(
+            k for k, name in legend.items() if name.strip().casefold() in NO_CLASS_NAMES
+        )
+        declared_present = {k: legend[k] for k in present if k in legend and k not in no_class}
+        undeclared = sorted((k for k in present if k not in legend), key=int)
+        absent = sorted((k for k in legend if k not in tallied), key=int)
+        details.update(
+            classes=declared_present,
+            undeclared=undeclared,
+            declared_absent=absent,
+            declared_no_class=no_class,
+        )
         value = len(declared_present)
         message = f"{value} declared classes present ({len(legend)} in the legend)"
         if undeclared:
@@ -99,6 +191,13 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
             details["colours"] = colours
             message += f"; the raster's colour table gives colours for {len(colours)} of them"
         message += ")"
+    if below:
+        shown = sorted(below, key=int)
+        message += (
+            f"; {len(below)} values below the minimum mapped share not counted (a class needs "
+            f">= max({min_pixels}, {min_share:g} x {valid} valid pixels) = {need} pixels): "
+            f"{shown[:10]}"
+        )
     return Measurement(value, "count", details=details, message=message)
 
 

@@ -18,6 +18,9 @@ SPEC = CheckSpec(
         "band": int,
         "variable": str,
     },
-    params={"region": Param(str, tuple(REGIONS))},
+    params={
+        "region": Param(str, tuple(REGIONS)),
+        "from_data": Param(bool, doc="measured from data: declared lists never pass"),
+    },
     stac_key="raster",
 )

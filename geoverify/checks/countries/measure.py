@@ -50,14 +50,15 @@ from geoverify.errors import EvidenceError
 from geoverify.geo.regions import (
     NEAREST_DEG,
     REGIONS,
+    countries_of_lonlat,
     countries_of_points,
     country_boundaries,
     country_code,
     country_name,
-    ordered_boundaries,
     region_members,
 )
-from geoverify.io.sources import read_vector
+from geoverify.io.swath import find_swath, open_swath
+from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
 
 if TYPE_CHECKING:
@@ -95,18 +96,16 @@ MIN_EVIDENCE_SHARE = 1e-3
 _EQUAL_AREA = "EPSG:6933"
 
 
-
-
 def countries_of_raster(
     location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1, variable: str | None = None
 ) -> dict[str, Any]:
     """Screen a raster's valid data at reduced resolution and count cells per country.
 
     ``variable`` names the variable read in a file holding several (NetCDF,
-    HDF5): see :func:`geoverify.io.sources.raster_source`.  A NetCDF variable whose
+    HDF5): see :func:`geoverify.io.raster.raster_source`.  A NetCDF variable whose
     CRS GDAL does not find but which the file states in its attributes (a ``crs``
     attribute, a CF ``grid_mapping``, CF latitude/longitude coordinates) gets it
-    from :func:`geoverify.io.sources.georeference`, as for the pixel size and area.
+    from :func:`geoverify.io.raster.georeference`, as for the pixel size and area.
 
     Returns
     -------
@@ -119,14 +118,10 @@ def countries_of_raster(
     EvidenceError
         Without CRS or without valid data.
     """
-    import rasterio.features
     from rasterio.enums import Resampling
-    from rasterio.transform import array_bounds
-    from rasterio.warp import transform_bounds
-    from shapely.geometry import box
 
     from geoverify.io.masks import valid_mask
-    from geoverify.io.sources import georeference, open_raster, raster_source, read_failure
+    from geoverify.io.raster import georeference, open_raster, raster_source, read_failure
 
     name = raster_source(location, variable)
     with open_raster(name) as ds:
@@ -146,9 +141,6 @@ def countries_of_raster(
         nodata = ds.nodatavals[band - 1]
         transform = full @ full.scale(ds.width / shape[1], ds.height / shape[0])
         overviews = ds.overviews(band)
-        west, south, east, north = transform_bounds(
-            crs, "EPSG:4326", *array_bounds(ds.height, ds.width, full), densify_pts=21
-        )
     valid = valid_mask(data, nodata)
     n_valid = int(valid.sum())
     if n_valid == 0:
@@ -157,27 +149,8 @@ def countries_of_raster(
             source=location,
             hint="Check the nodata value and that the file is the intended deliverable.",
         )
-    pad = 1.0
-    region = box(
-        max(-180, west - pad), max(-90, south - pad), min(180, east + pad), min(90, north + pad)
-    )
-    clipped = ordered_boundaries(boundaries)
-    clipped = clipped[clipped.intersects(region)]
-    clipped = clipped.assign(geometry=clipped.geometry.intersection(region))
-    if not crs.is_geographic or crs.to_epsg() != 4326:
-        clipped = clipped.to_crs(crs)
-    shapes = [
-        (geom, index + 1)
-        for index, geom in enumerate(clipped.geometry)
-        if geom is not None and not geom.is_empty
-    ]
-    ids = (
-        rasterio.features.rasterize(shapes, out_shape=shape, transform=transform, dtype="int32")
-        if shapes
-        else np.zeros(shape, dtype="int32")
-    )
-    counts = np.bincount(ids[valid], minlength=len(clipped) + 1)
-    cells = {clipped["iso3"].iloc[i - 1]: int(counts[i]) for i in np.nonzero(counts)[0] if i > 0}
+    lon, lat = cell_centres_lonlat(transform, crs, valid)
+    counts = count_countries(lon, lat, boundaries)
     cell_x, cell_y = abs(transform.a), abs(transform.e)
     screen: dict[str, Any] = {
         "shape": list(shape),
@@ -186,14 +159,77 @@ def countries_of_raster(
         "cell_units": "degree" if crs.is_geographic else "metre",
         "overviews": overviews,
         "resampling": "nearest",
+        "assignment": "valid cell centres transformed to WGS 84 longitude/latitude (PROJ), "
+        "longitudes wrapped to [-180, 180), point-in-polygon",
     }
     if crs_source is not None:
         screen["crs_source"] = crs_source
-    return {"cells": cells, "valid_cells": n_valid, "outside": int(counts[0]), "screen": screen}
+    cells = counts["cells"]
+    return {"cells": cells, "valid_cells": n_valid, "outside": counts["outside"], "screen": screen}
 
 
+def cell_centres_lonlat(transform: Any, crs: Any, valid: np.ndarray) -> tuple[Any, Any]:
+    """WGS 84 longitude/latitude of the centres of the ``valid`` cells of a grid.
+
+    Centres are transformed point by point with PROJ (never the grid's bounds,
+    which fold across the antimeridian and the poles); cells PROJ cannot
+    transform come back as NaN and belong to no country.
+    """
+    from pyproj import Transformer
+
+    rows, cols = np.nonzero(valid)
+    xs, ys = transform * (cols + 0.5, rows + 0.5)
+    xs, ys = np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64")
+    if crs.is_geographic and crs.to_epsg() == 4326:
+        return xs, ys
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(xs, ys, errcheck=False)
+    lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    bad = ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lat) > 90.0)
+    return np.where(bad, np.nan, lon), np.where(bad, np.nan, lat)
 
 
+def count_countries(lon: Any, lat: Any, boundaries: gpd.GeoDataFrame) -> dict[str, Any]:
+    """``cells`` (ISO3 -> number of points inside) and ``outside`` (points in no country)."""
+    index, codes = countries_of_lonlat(lon, lat, boundaries)
+    counts = np.bincount(index.ravel(), minlength=len(codes) + 1)
+    cells: dict[str, int] = {}
+    for i in np.nonzero(counts)[0]:
+        if i > 0:
+            cells[codes[i - 1]] = cells.get(codes[i - 1], 0) + int(counts[i])
+    return {"cells": cells, "outside": int(counts[0])}
+
+
+def countries_of_swath(
+    location: str, variable: str, boundaries: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """Count the valid pixels of a swath (L2) variable per country, by their centres.
+
+    Every valid pixel (finite value and position) counts, located by its
+    latitude/longitude arrays (:func:`geoverify.io.swath.open_swath`); the
+    counting rule is the raster's, pixels standing for screened cells.
+    """
+    swath = open_swath(location, variable)
+    valid = swath.valid
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        raise EvidenceError(
+            f"the swath variable {variable!r} holds no valid pixel",
+            source=location,
+            hint="Check the fill value and that the file is the intended deliverable.",
+        )
+    counts = count_countries(swath.lon[valid], swath.lat[valid], boundaries)
+    screen = {
+        "swath": {"variable": variable, **swath.sources},
+        "assignment": "valid pixel centres (latitude/longitude arrays of the swath), "
+        "longitudes wrapped to [-180, 180), point-in-polygon",
+    }
+    return {
+        "cells": counts["cells"],
+        "valid_cells": n_valid,
+        "outside": counts["outside"],
+        "screen": screen,
+    }
 
 
 def countries_of_polygons(
@@ -331,9 +367,12 @@ def measure_countries(
         location = evidence.location("raster")
         assert location is not None
         variable = evidence.get("variable")
-        screened = countries_of_raster(
-            location, boundaries, band=int(evidence.get("band", 1)), variable=variable
-        )
+        if find_swath(location, variable):
+            screened = countries_of_swath(location, str(variable), boundaries)
+        else:
+            screened = countries_of_raster(
+                location, boundaries, band=int(evidence.get("band", 1)), variable=variable
+            )
         if variable is not None:
             details["variable"] = variable
         need = max(MIN_CELLS, math.ceil(MIN_SHARE * screened["valid_cells"]))

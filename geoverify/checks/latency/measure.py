@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geoverify.errors import EvidenceError
-from geoverify.io.sources import read_table
+from geoverify.io.table import read_table
 from geoverify.model import Measurement
 
 if TYPE_CHECKING:

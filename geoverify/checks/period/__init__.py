@@ -21,6 +21,7 @@ SPEC = CheckSpec(
     params={
         "measure": Param(str, ("span", "epochs", "step", "steps", "duration")),
         "step": Param(str),
+        "from_data": Param(bool, doc="measured from data: declared years never pass"),
     },
     stac_datetimes=True,
 )

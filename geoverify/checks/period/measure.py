@@ -2,10 +2,11 @@
 
 Time stamps come from, in this order of preference:
 
-- NetCDF / Zarr time coordinates (``file`` or ``files``; ``variable``,
-  ``time_dim``), opened lazily with xarray (dask chunks; only the time
-  coordinate is read) and decoded by the CF conventions with ``cftime`` so that
-  every CF calendar (``standard``, ``noleap``, ``360_day`` ...) is handled;
+- NetCDF / HDF5 / Zarr time coordinates (``file`` or ``files``; ``variable``,
+  by name or ``group/name``, ``time_dim``), opened lazily by
+  :func:`geoverify.io.cube.open_cube` (dask chunks; only the time coordinate is
+  read) and decoded by the CF conventions with ``cftime`` so that every CF
+  calendar (``standard``, ``noleap``, ``360_day`` ...) is handled;
 - per-epoch files (``rasters``): the year in each file name, or a ``years`` list
   of the same length;
 - declared ``years`` or ``datetimes`` (ISO 8601 strings or TOML dates, e.g.
@@ -44,14 +45,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError, EvidenceReadError
+from geoverify.io.cube import open_cube, open_variable, time_values
+from geoverify.io.swath import find_swath, open_swath, swath_times
 from geoverify.model import Measurement
+from geoverify.model.evidence import is_remote
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
@@ -169,98 +172,46 @@ def _as_date(value: Any, key: str, where: str) -> dt.date:
         ) from None
 
 
-def _is_zarr(location: str) -> bool:
-    path = Path(location)
-    if location.rstrip("/").endswith(".zarr"):
-        return True
-    return path.is_dir() and any(
-        (path / name).exists() for name in (".zgroup", ".zattrs", "zarr.json", ".zmetadata")
-    )
-
-
-def _open_dataset(location: str) -> Any:
-    import xarray as xr
-
-    coder = xr.coders.CFDatetimeCoder(use_cftime=True)
-    if not location.startswith(("http://", "https://")) and not Path(location).exists():
-        raise EvidenceReadError(
-            "file not found",
-            source=location,
-            hint="Check the path in the submission (paths are relative to the submission file).",
-        )
-    if _is_zarr(location):
-        try:
-            with warnings.catch_warnings():
-                # a store without consolidated metadata is read from each array's own
-                # metadata: nothing the submitter must fix, so no warning on the console
-                warnings.filterwarnings("ignore", message=".*consolidated metadata")
-                return xr.open_zarr(location, chunks={}, decode_times=coder)
-        except Exception as exc:  # zarr raises many types
-            raise EvidenceReadError(
-                f"cannot be opened as Zarr ({str(exc).splitlines()[0] if str(exc) else exc!r})",
-                source=location,
-                hint="Deliver a consolidated Zarr store or NetCDF.",
-            ) from None
-    errors = []
-    for engine in (None, "scipy"):
-        try:
-            return xr.open_dataset(location, chunks={}, decode_times=coder, engine=engine)
-        except Exception as exc:  # netCDF4/h5netcdf/scipy raise many types
-            errors.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    raise EvidenceReadError(
-        f"cannot be opened as NetCDF ({errors[0]})",
-        source=location,
-        hint="Deliver NetCDF-4/HDF5, NetCDF-3 or Zarr with a CF time coordinate.",
-    )
-
-
-def _time_values(ds: Any, location: str, variable: str | None, time_dim: str | None) -> list[Any]:
-    if variable is not None and variable not in ds.variables:
-        raise EvidenceError(
-            f"no variable {variable!r} (variables: {', '.join(map(str, ds.data_vars))})",
-            source=location,
-            hint="Set `variable` to one of the file's variables.",
-        )
-    dims = list(ds[variable].dims) if variable else list(ds.dims)
-    candidates = [time_dim] if time_dim else dims + [c for c in ds.coords if c not in dims]
-    for name in candidates:
-        if name not in ds.variables and name not in ds.dims:
-            if time_dim:
-                raise EvidenceError(
-                    f"no dimension or coordinate {time_dim!r}",
-                    source=location,
-                    hint=f"Dimensions: {', '.join(map(str, ds.dims))}.",
-                )
-            continue
-        if name not in ds.variables:
-            continue
-        coord = ds[name]
-        values = coord.values.ravel().tolist() if coord.size else []
-        if values and all(hasattr(v, "year") and hasattr(v, "month") for v in values):
-            return values
-        if time_dim:
-            raise EvidenceError(
-                f"{time_dim!r} is not a decodable CF time coordinate "
-                f"(units {coord.attrs.get('units', coord.encoding.get('units'))!r})",
-                source=location,
-                hint='Give it CF units such as "days since 1992-01-01" and a calendar.',
-            )
-    raise EvidenceError(
-        "no CF time coordinate found",
-        source=location,
-        hint="Name the time dimension with `time_dim = ...`, or give `years = [...]`.",
-    )
-
-
 def read_times(
     locations: Sequence[str], *, variable: str | None = None, time_dim: str | None = None
 ) -> list[Any]:
-    """Decoded time stamps (cftime objects) of NetCDF/Zarr files, all files together."""
+    """Decoded time stamps (cftime objects) of NetCDF/HDF5/Zarr files, all files together.
+
+    Each file is opened lazily by :func:`geoverify.io.cube.open_cube` (dask
+    chunks: only the time coordinate is read); ``variable`` may name a variable
+    inside a group (``"PRODUCT/methane_mixing_ratio"``), whose group's time
+    coordinate is then read.  A swath (L2) variable located by latitude/longitude
+    arrays gives the first and last time of its valid pixels instead
+    (:func:`geoverify.io.swath.swath_times`: TROPOMI ``delta_time``, OCO-2 ``time``).
+    """
+    import cftime
+
     times: list[Any] = []
     for location in locations:
-        ds = _open_dataset(location)
+        if variable is not None and time_dim is None and find_swath(location, variable):
+            span = swath_times(open_swath(location, variable))
+            if span is None:
+                raise EvidenceError(
+                    f"the swath variable {variable!r} has no time of its valid pixels",
+                    source=location,
+                    hint="Deliver the pixels' time (e.g. PRODUCT/delta_time, or a time per "
+                    "sounding), or give `datetimes = [...]`.",
+                )
+            times.extend(
+                cftime.datetime(
+                    t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond,
+                    calendar="standard",
+                )
+                for t in span
+            )
+            continue
+        if variable is not None:
+            da, ds = open_variable(location, variable, decode_times=True, chunks={})
+            name: str | None = str(da.name)
+        else:
+            ds, name = open_cube(location, decode_times=True, chunks={}), None
         try:
-            times.extend(_time_values(ds, location, variable, time_dim))
+            times.extend(time_values(ds, location, name, time_dim))
         finally:
             ds.close()
     return times
@@ -414,7 +365,7 @@ def _collect(evidence: Evidence) -> tuple[list[_Stamp], str]:
                     )
                 years.append(year)
         for location in rasters:
-            if not location.startswith(("http://", "https://")) and not Path(location).exists():
+            if not is_remote(location) and not Path(location).exists():
                 raise EvidenceReadError(
                     "file not found",
                     source=evidence.display(location),
@@ -569,6 +520,7 @@ def measure_period(evidence: Evidence, params: Mapping[str, Any], context: Conte
         unit="year",
         details=details,
         message=f"{first}–{last} at step {details['step']}{gap}",
+        missing=tuple(details["missing"]),
     )
 
 

@@ -16,7 +16,7 @@ Rules (shown in every result):
 - a raster without CRS has no ground size: it is an error, not a guess.  A
   NetCDF variable whose CRS GDAL does not find but which the file states in its
   attributes (a ``crs`` attribute, a CF ``grid_mapping``, CF latitude/longitude
-  coordinates) is read with xarray (:func:`geoverify.io.sources.georeference`, the
+  coordinates) is read with xarray (:func:`geoverify.io.raster.georeference`, the
   fallback the area and country checks share) and ``crs_source`` says so.
 
 In a file holding several variables (NetCDF, HDF5), the evidence key
@@ -35,13 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError
 from geoverify.geo.grid import grid_resolution
-from geoverify.io.sources import (
-    crs_fix_hint,
-    georeference,
-    open_raster,
-    probe_pixels,
-    raster_source,
-)
+from geoverify.io.raster import crs_fix_hint, georeference, open_raster, probe_pixels, raster_source
+from geoverify.io.swath import find_swath, ground_pixel_size, open_swath
 from geoverify.model import Measurement
 
 if TYPE_CHECKING:
@@ -49,7 +44,6 @@ if TYPE_CHECKING:
     from geoverify.model.evidence import Evidence
 
 __all__ = ["grid_resolution", "measure_resolution", "nominal_resolution"]
-
 
 
 def nominal_resolution(location: str, variable: str | None = None) -> dict[str, Any]:
@@ -99,33 +93,89 @@ def nominal_resolution(location: str, variable: str | None = None) -> dict[str, 
     return info
 
 
-
-
-
-
-
-
-
-
 def measure_resolution(
     evidence: Evidence, params: Mapping[str, Any], context: Context
 ) -> Measurement:
-    """The ground pixel size of the evidence raster (key ``raster``), coarser axis deciding.
+    """The ground pixel size of the evidence rasters, coarser axis and coarsest file deciding.
 
-    A declared ``tolerance`` (metres) is shown in the result but never applied:
-    the call's threshold is the rule.
+    ``raster`` (one file) and/or ``rasters`` (several: tiles, epochs, the items of
+    a STAC search) are each measured; with several files the value is the
+    coarsest file's pixel size (every file must meet the promise) and the
+    details list each file.  A declared ``tolerance`` (metres) is shown in the
+    result but never applied: the call's threshold is the rule.
     """
-    location = evidence.location("raster")
-    assert location is not None
+    axis = params.get("axis", "coarser")
+    if axis != "coarser":
+        raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
+    locations = _raster_locations(evidence)
+    items = _stac_items(evidence)
+    results = [
+        _measure_one(
+            evidence, location, items[k] if len(items) == len(locations) else None, context
+        )
+        for k, location in enumerate(locations)
+    ]
+    if len(results) == 1:
+        return results[0]
+    coarsest = max(results, key=lambda m: float(m.value))
+    details = dict(coarsest.details)
+    details["files"] = [
+        {
+            "file": m.details.get("file"),
+            "pixel_size_m": float(m.value),
+            "x_m": m.details.get("x_m"),
+            "y_m": m.details.get("y_m"),
+            "crs": m.details.get("crs"),
+        }
+        for m in results
+    ]
+    details["rule"] = "each file measured; the coarsest file decides"
+    sizes = [float(m.value) for m in results]
+    message = (
+        f"{len(results)} files measured, pixel {min(sizes):.6g}–{max(sizes):.6g} m; the "
+        f"coarsest, {details.get('file')}, decides: {coarsest.message}"
+    )
+    return Measurement(coarsest.value, "m", details=details, message=message)
+
+
+def _raster_locations(evidence: Evidence) -> list[str]:
+    locations: list[str] = []
+    if "raster" in evidence:
+        location = evidence.location("raster")
+        assert location is not None
+        locations.append(location)
+    locations.extend(evidence.locations("rasters"))
+    if not locations:
+        raise EvidenceError(
+            "no raster to measure",
+            source=evidence.where,
+            hint='Add `raster = "map.tif"` or `rasters = ["tile_1.tif", …]` (or a `stac` '
+            f"search) to the evidence of {evidence.indicator}.",
+        )
+    return locations
+
+
+def _measure_one(evidence: Evidence, location: str, item: Any, context: Context) -> Measurement:
     variable = evidence.get("variable")
+    if find_swath(location, variable):  # an L2 swath: the geolocation gives the pixel size
+        size = ground_pixel_size(open_swath(location, str(variable)))
+        if size["pixel_size_m"] is None:
+            raise EvidenceError(
+                "no two neighbouring valid pixels: the swath's ground-pixel size is unknown",
+                source=evidence.display(location),
+            )
+        size.update(file=evidence.display(location), variable=variable, axis="coarser")
+        return Measurement(
+            size["pixel_size_m"],
+            "m",
+            details=size,
+            message=f"swath ground pixel {size['pixel_size_m']:.6g} m: {size['rule']}",
+        )
     source = raster_source(location, variable)
     info = nominal_resolution(source)
     info["file"] = evidence.display(location)
     if variable is not None:
         info["variable"] = variable
-    axis = params.get("axis", "coarser")
-    if axis != "coarser":
-        raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
     value = info["pixel_size_m"]
     message = (
         f"pixel {info['x_m']:.6g} m (x) × {info['y_m']:.6g} m (y); the coarser axis, "
@@ -139,7 +189,6 @@ def measure_resolution(
     if tolerance is not None:
         info["declared_tolerance_m"] = tolerance
         message += f"; a tolerance of {tolerance} m is declared by the submission but not applied"
-    item = _stac_item(evidence)
     if item is not None:
         from geoverify.io.stac import compare_metadata_to_data
 
@@ -162,16 +211,18 @@ def measure_resolution(
                 + message
             )
             value = effective
+            if info.get("nominal_class_m") is not None:  # the class of what the data resolve
+                info["nominal_class_m"] = info["nominal_class_m"] * factor
     return Measurement(value, "m", details=info, message=message)
 
 
-def _stac_item(evidence: Evidence) -> Any:
-    """The STAC item the raster came from, when the evidence was discovered through STAC."""
+def _stac_items(evidence: Evidence) -> list[Any]:
+    """The STAC items the rasters came from, in order, when discovered through STAC."""
     item = evidence.get("stac_item")
+    if item is not None:
+        return [item]
     resolved = evidence.get("stac_resolved")
-    if item is None and resolved is not None and len(resolved.items) == 1:
-        item = resolved.items[0]
-    return item
+    return list(resolved.items) if resolved is not None else []
 
 
 def _upsampling_screen(

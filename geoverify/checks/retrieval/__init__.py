@@ -1,6 +1,6 @@
 """Check kind ``retrieval``: precision and bias of retrieved columns against collocations."""
 
-from geoverify.checks.spec import NUMBER, PATH, CheckSpec, Param
+from geoverify.checks.spec import NUMBER, PATH, PATHS, CheckSpec, Param
 
 SPEC = CheckSpec(
     kind="retrieval",
@@ -9,6 +9,12 @@ SPEC = CheckSpec(
     measure="geoverify.checks.retrieval.measure:measure_retrieval",
     evidence={
         "collocations": PATH,
+        "swath": PATH,
+        "swaths": PATHS,
+        "variable": str,
+        "references": PATH,
+        "radius_km": NUMBER,
+        "window_minutes": NUMBER,
         "gas": str,
         "unit": str,
         "budget": (str, dict, list),

@@ -40,9 +40,11 @@ JCGM 100:2008 (GUM) for the error budget (:mod:`geoverify.stats.budget`).
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +53,8 @@ from scipy import stats
 
 from geoverify.errors import EvidenceError
 from geoverify.io.collocations import GAS_UNITS, describe_units, normalise_gas, read_collocations
+from geoverify.io.swath import collocate, open_swath
+from geoverify.io.table import read_table
 from geoverify.model import Measurement
 from geoverify.stats.budget import combine, consistency, parse_budget
 
@@ -318,6 +322,81 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}" if abs(value) >= 1e5 else f"{value:.3f} {unit}"
 
 
+def _collocations_from_swaths(
+    evidence: Evidence, gas: str, scratch: Path
+) -> tuple[str, str, dict[str, Any]]:
+    """Build the collocation table from swath files and reference measurements.
+
+    Evidence: ``swath``/``swaths`` (L2 files), ``variable`` (the retrieved
+    variable, ``"group/name"``), ``references`` (a table with ``station``,
+    ``lon``, ``lat``, ``time``, ``reference``), ``radius_km`` and
+    ``window_minutes`` (both required: the coincidence criteria are the
+    submitter's statement, recorded in the result).  See
+    :func:`geoverify.io.swath.collocate`.
+    """
+    missing = [
+        k for k in ("variable", "references", "radius_km", "window_minutes") if k not in evidence
+    ]
+    if missing:
+        raise EvidenceError(
+            f"collocating a swath needs {', '.join(missing)}",
+            source=evidence.where,
+            hint='Write variable = "PRODUCT/…", references = "tccon.csv", radius_km = 100, '
+            "window_minutes = 60 (state the coincidence criteria you validate with).",
+        )
+    swaths = evidence.locations("swaths") if "swaths" in evidence else []
+    if "swath" in evidence:
+        one = evidence.location("swath")
+        assert one is not None
+        swaths = [one, *swaths]
+    variable = str(evidence.get("variable"))
+    references_at = evidence.location("references")
+    assert references_at is not None
+    references = read_table(references_at, display=evidence.display(references_at))
+    needed = [c for c in ("lon", "lat", "time", "reference") if c not in references]
+    if needed:
+        raise EvidenceError(
+            f"the reference table has no {', '.join(needed)} column",
+            source=evidence.display(references_at),
+            hint="Columns: station, lon, lat, time (ISO 8601 UTC), reference (and "
+            "reference_unit when it differs from the retrieval's unit).",
+        )
+    radius, window = float(evidence.get("radius_km")), float(evidence.get("window_minutes"))
+    opened = [open_swath(s, variable, display=evidence.display(s)) for s in swaths]
+    table = collocate(
+        opened,
+        references,
+        radius_km=radius,
+        window_minutes=window,
+        gas=str(evidence.get("gas") or gas),
+        unit=evidence.get("unit"),
+    )
+    shown = f"collocations of {', '.join(evidence.display(s) for s in swaths)}"
+    if table.empty:
+        raise EvidenceError(
+            f"no valid pixel of {variable!r} lies within {radius:g} km and "
+            f"{window:g} min of a reference measurement",
+            source=shown,
+            hint="Check the stations' positions and times against the orbits, or the stated "
+            "coincidence criteria.",
+        )
+    path = scratch / "collocations.csv"
+    table.to_csv(path, index=False)
+    built = {
+        "built_from": [evidence.display(s) for s in swaths],
+        "variable": variable,
+        "references": evidence.display(references_at),
+        "radius_km": radius,
+        "window_minutes": window,
+        "rule": "per reference measurement and swath file: mean of the valid pixels whose "
+        f"centre lies within {radius:g} km (geodesic, WGS 84) of the station and within "
+        f"{window:g} min of the reference time",
+        "rows": len(table),
+        "pixels": int(table["n_pixels"].sum()),
+    }
+    return str(path), shown, built
+
+
 def measure_retrieval(
     evidence: Evidence, params: Mapping[str, Any], context: Context
 ) -> Measurement:
@@ -370,18 +449,29 @@ def measure_retrieval(
             f"unknown retrieval statistic {statistic!r}",
             hint=f"The catalogue's params.statistic must be one of {', '.join(_STATISTICS)}.",
         )
-    location = evidence.location("collocations")
-    assert location is not None
-    shown = evidence.display(location)
     dry = evidence.get("dry_air_column")
-    frame = read_collocations(
-        location,
-        gas=gas,
-        unit=evidence.get("unit"),
-        declared_gas=evidence.get("gas"),
-        dry_air_column=None if dry is None else float(dry),
-        display=shown,
-    )
+    built: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory(prefix="geoverify-collocations-") as scratch:
+        if "collocations" not in evidence and ("swath" in evidence or "swaths" in evidence):
+            location, shown, built = _collocations_from_swaths(evidence, gas, Path(scratch))
+        else:
+            found = evidence.location("collocations")
+            if found is None:
+                raise EvidenceError(
+                    "no collocations and no swath to build them from",
+                    source=evidence.where,
+                    hint='Add collocations = "table.csv", or swath = "L2.nc" with variable, '
+                    "references, radius_km and window_minutes.",
+                )
+            location, shown = found, evidence.display(found)
+        frame = read_collocations(
+            location,
+            gas=gas,
+            unit=evidence.get("unit"),
+            declared_gas=evidence.get("gas"),
+            dry_air_column=None if dry is None else float(dry),
+            display=shown,
+        )
     k = parse_outliers(evidence.get("outliers"), source=evidence.where)
     d_all = frame["difference"].to_numpy()
     if d_all.size < 2:
@@ -431,6 +521,8 @@ def measure_retrieval(
         "n_stations": len(per_station),
         "outliers": {"rule": rule, "k": k, "n_excluded": len(excluded), "excluded": excluded},
     }
+    if built is not None:
+        details["collocation"] = built
     if "orbit" in used and used["orbit"].notna().any():
         details["n_orbits"] = int(used["orbit"].nunique())
     if np.isfinite(reported).any():

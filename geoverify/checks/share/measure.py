@@ -1,5 +1,9 @@
 """Shares between groups of listed items: papers in Chinese journals over all papers, local
-matching funds over central funds."""
+matching funds over central funds.
+
+Items are distinct by identity (:data:`geoverify.io.items.IDENTITY_RULE`): a paper
+listed twice is one paper, on either side of the ratio.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError
-from geoverify.io.items import item_number, proven_items
+from geoverify.io.items import IDENTITY_RULE, duplicates, item_number, proven_items
 from geoverify.model import Measurement
 
 if TYPE_CHECKING:
@@ -67,6 +71,13 @@ def measure_share(evidence: Evidence, params: Mapping[str, Any], context: Contex
         )
     ratio = top / bottom
     what = f"sum of {amount}" if amount else "count"
+    repeats = duplicates(items)
+    message = f"{what}: {top:g} / {bottom:g}"
+    if repeats:
+        message += (
+            f"; {len(repeats)} duplicates not counted (items are distinct by DOI, URL, "
+            "proof-file checksum and normalised title)"
+        )
     return Measurement(
         ratio,
         "1",
@@ -77,6 +88,8 @@ def measure_share(evidence: Evidence, params: Mapping[str, Any], context: Contex
             "denominator_groups": sorted(denominator),
             "aggregated": what,
             "items": [p.summary() for p in items],
+            "duplicates": repeats,
+            "rule": IDENTITY_RULE,
         },
-        message=f"{what}: {top:g} / {bottom:g}",
+        message=message,
     )

@@ -12,11 +12,20 @@ Measures (``params["measure"]``):
 
 - ``lead_time`` — the median lead time (outbreak onset − issue date, days) of
   the verified warnings, with the distribution-free 95% confidence interval of
-  a median from binomial order statistics (Conover 1999, §3.2);
+  a median from binomial order statistics (Conover 1999, §3.2).  Fewer than 6
+  verified warnings admit no 95% interval (the widest, ``[x_(1), x_(n)]``, covers
+  the median with probability ``1 − 2^(1−n)`` < 0.95): the verdict is then
+  ``inconclusive`` (``inconclusive_reason``), never a pass on the point value;
 - ``accuracy`` — the share of warnings that verified (the success ratio,
-  1 − false-alarm ratio) with the Wilson score interval; probability of
-  detection, false-alarm ratio and critical success index are reported beside
-  it (Wilks 2011, §8.2).
+  1 − false-alarm ratio) with the continuity-corrected Wilson score interval
+  (Newcombe 1998); probability of detection, false-alarm ratio and critical
+  success index are reported beside it (Wilks 2011, §8.2).
+
+Both carry a planner: how many more warnings (success ratio: under the same
+interval, :func:`geoverify.stats.estimators.additional_samples`) or verified
+warnings (lead time: the smallest number at which the order-statistic interval,
+read off the observed lead times as a plug-in estimate of their distribution,
+lies on one side of the threshold) would be expected to decide.
 
 References
 ----------
@@ -25,6 +34,8 @@ Wilks, D. S. (2011). Statistical Methods in the Atmospheric Sciences, 3rd ed.
 Academic Press, chapter 8 (forecast verification, 2×2 contingency tables).
 Wilson, E. B. (1927). Probable inference, the law of succession, and
 statistical inference. JASA 22, 209–212.
+Newcombe, R. G. (1998). Two-sided confidence intervals for the single
+proportion: comparison of seven methods. Statistics in Medicine 17, 857–872.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ import numpy as np
 from geoverify.errors import EvidenceError
 from geoverify.model import Measurement
 from geoverify.stats.estimators import additional_samples, wilson_interval
+from geoverify.stats.intervals import SCORE_INTERVAL, score_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +57,18 @@ if TYPE_CHECKING:
     from geoverify.checks import Context
     from geoverify.model.evidence import Evidence
 
-__all__ = ["match_warnings", "measure_warning", "median_ci", "wilson_interval"]
+__all__ = [
+    "MIN_LEAD_TIMES",
+    "match_warnings",
+    "measure_warning",
+    "median_ci",
+    "more_lead_times",
+    "wilson_interval",
+]
+
+#: Fewest order statistics with a distribution-free 95% interval of a median:
+#: ``P(x_(1) <= median <= x_(n)) = 1 - 2^(1-n)`` reaches 0.95 at n = 6 (Conover 1999).
+MIN_LEAD_TIMES = 6
 
 
 def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
@@ -71,7 +94,7 @@ def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | 
 def _read_table(location: str, required: tuple[str, ...], date_column: str) -> pd.DataFrame:
     import pandas as pd
 
-    from geoverify.io.sources import read_table
+    from geoverify.io.table import read_table
 
     frame = read_table(location)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -163,9 +186,10 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
         "each outbreak verifies at most one warning",
     }
     if measure == "accuracy":
-        low, high = wilson_interval(hits, n)
+        low, high = score_interval(hits, n)
         p = hits / n
         se = math.sqrt(p * (1 - p) / n)
+        details.update(interval=SCORE_INTERVAL, planner_unit="warnings")
         return Measurement(
             100.0 * p,
             "%",
@@ -173,7 +197,8 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
             se=100.0 * se,
             n=n,
             details=details,
-            message=f"{hits} of {n} warnings verified by an outbreak (success ratio, Wilson CI)",
+            message=f"{hits} of {n} warnings verified by an outbreak (success ratio; "
+            f"{SCORE_INTERVAL})",
             planner=lambda t: _more_warnings(p, n, t / 100.0),
         )
     if not leads:
@@ -189,21 +214,70 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
         minimum_days=float(values.min()),
         median_days=float(np.median(values)),
         statistic="median lead time of verified warnings",
+        interval="distribution-free 95% interval of the median from binomial order "
+        "statistics (Conover 1999, §3.2)",
+        min_lead_times=MIN_LEAD_TIMES,
+        planner_unit="verified warnings",
     )
     message = f"median lead time of {hits} verified warnings"
     if ci is None:
+        details["inconclusive_reason"] = (
+            f"{hits} verified warning{'s' if hits != 1 else ''} are too few order statistics "
+            f"for a 95% interval of the median (at least {MIN_LEAD_TIMES} needed: "
+            f"P(x_(1) <= median <= x_(n)) = 1 - 2^(1-n) < 0.95, Conover 1999); the verdict "
+            "is held on the whole interval, never on the point value"
+        )
         message += " (too few verified warnings for a 95% interval of the median)"
     return Measurement(
-        float(np.median(values)), "days", ci=ci, n=hits, details=details, message=message
+        float(np.median(values)),
+        "days",
+        ci=ci,
+        n=hits,
+        details=details,
+        message=message,
+        planner=lambda t: more_lead_times(values, t),
     )
 
 
 def _more_warnings(p: float, n: int, threshold: float) -> int | None:
-    """Additional warnings for the Wilson interval at ``p`` to exclude ``threshold``.
+    """Additional warnings for the reported interval at ``p`` to exclude ``threshold``.
 
-    Cochran's size raised until the Wilson interval (the one reported) excludes the
-    threshold (:func:`geoverify.stats.estimators.additional_samples`); with every warning
-    verified (``p = 1``) the Wilson interval still narrows with ``n``, so a size exists.
+    The smallest size at which the continuity-corrected Wilson interval (the one
+    reported) excludes the threshold, searched both ways from Cochran's size
+    (:func:`geoverify.stats.estimators.additional_samples`); with every warning
+    verified (``p = 1``) the interval still narrows with ``n``, so a size exists.
     ``None`` when ``p`` equals the threshold.
     """
-    return additional_samples(p, threshold, n, interval="wilson")
+    return additional_samples(p, threshold, n, interval="score")
+
+
+def more_lead_times(values: np.ndarray, threshold: float, most: int = 20_000) -> int | None:
+    """Additional verified warnings expected to decide the median lead time vs ``threshold``.
+
+    At a total of ``N`` lead times the 95% interval of the median is
+    ``[x_(r), x_(N−r+1)]`` (Conover 1999, §3.2, ``r`` from Binomial(N, 1/2)).  The
+    observed lead times stand in for their distribution: ``x_(r)`` is read as their
+    ``r/(N+1)`` quantile.  The answer is the smallest ``N`` (at least
+    :data:`MIN_LEAD_TIMES`) whose interval lies wholly above or below the threshold,
+    minus the number observed; ``None`` when no ``N`` up to ``most`` decides (the
+    observed median at the threshold).  The rank ratio is not monotone in ``N``, so
+    every size is tried (vectorised).
+    """
+    from scipy.stats import binom
+
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n == 0:
+        return None
+    sizes = np.arange(max(n, MIN_LEAD_TIMES), most + 1)
+    r = binom.ppf(0.025, sizes, 0.5).astype(np.int64)
+    r = np.where(binom.cdf(r - 1, sizes, 0.5) > 0.025, r - 1, r)
+    r = np.where(binom.cdf(r, sizes, 0.5) <= 0.025, r + 1, r)
+    # largest r with P(B <= r - 1) <= 0.025 (as median_ci); r >= 1 from N = 6
+    ok = r >= 1
+    low = np.quantile(x, np.clip(r / (sizes + 1.0), 0, 1), method="inverted_cdf")
+    high = np.quantile(x, np.clip((sizes - r + 1) / (sizes + 1.0), 0, 1), method="inverted_cdf")
+    decides = ok & ((low > threshold) | (high < threshold))
+    if not decides.any():
+        return None
+    return int(sizes[int(np.argmax(decides))]) - n

@@ -9,6 +9,7 @@ import numpy as np
 
 __all__ = [
     "COMMON_EVIDENCE",
+    "items_toml",
     "project_header",
     "rng",
     "write_geopackage",
@@ -115,6 +116,24 @@ def project_header(title: str, directions: list[str], project_id: str) -> str:
     )
 
 
+def items_toml(indicator: str, rows: list[dict[str, Any]]) -> str:
+    """``[[evidence.<indicator>.items]]`` tables: strings quoted, numbers and booleans as is."""
+    import json
+
+    out = []
+    for row in rows:
+        out.append(f"[[evidence.{indicator}.items]]")
+        for key, value in row.items():
+            if isinstance(value, bool):
+                out.append(f"{key} = {str(value).lower()}")
+            elif isinstance(value, str):
+                out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+            else:
+                out.append(f"{key} = {value!r}")
+        out.append("")
+    return "\n".join(out)
+
+
 def _items(indicator: str, rows: list[dict[str, Any]]) -> str:
     out = []
     for row in rows:
@@ -160,12 +179,14 @@ COMMON_EVIDENCE: str = "\n".join(
                     "title": "Project workshop, Bangkok",
                     "date": "2027-03-01",
                     "country": "THA",
+                    "filed_with_china_secretariat": 1,
                     "doi": _doi(5),
                 },
                 {
                     "title": "Progress report, Bangkok",
                     "date": "2028-03-01",
                     "country": "THA",
+                    "filed_with_china_secretariat": 1,
                     "doi": _doi(6),
                 },
             ],
@@ -174,18 +195,21 @@ COMMON_EVIDENCE: str = "\n".join(
             "geo_common.visiting_partners",
             [
                 {
+                    "person": "Visiting scientist A",
                     "title": "Visiting scientist A (Thailand)",
                     "days": 14,
                     "country": "THA",
                     "doi": _doi(7),
                 },
                 {
+                    "person": "Visiting scientist B",
                     "title": "Visiting scientist B (Kenya)",
                     "days": 10,
                     "country": "KEN",
                     "doi": _doi(8),
                 },
                 {
+                    "person": "Visiting scientist C",
                     "title": "Visiting scientist C (Brazil)",
                     "days": 12,
                     "country": "BRA",
@@ -200,12 +224,14 @@ COMMON_EVIDENCE: str = "\n".join(
                     "title": "International training 2027",
                     "participants": 42,
                     "foreign_participants": 18,
+                    "filed_with_china_secretariat": 1,
                     "doi": _doi(10),
                 },
                 {
                     "title": "Young scientists workshop 2028",
                     "participants": 35,
                     "foreign_participants": 12,
+                    "filed_with_china_secretariat": 1,
                     "doi": _doi(11),
                 },
             ],
@@ -213,8 +239,14 @@ COMMON_EVIDENCE: str = "\n".join(
         _items(
             "geo_common.geo_news",
             [
-                {"title": "GEO news: project launch", "url": "https://earthobservations.org/"},
-                {"title": "GEO news: training", "url": "https://earthobservations.org/"},
+                {
+                    "title": "GEO news: project launch",
+                    "url": "https://earthobservations.org/news/launch",
+                },
+                {
+                    "title": "GEO news: training",
+                    "url": "https://earthobservations.org/news/training",
+                },
             ],
         ),
         _items(
@@ -238,6 +270,7 @@ COMMON_EVIDENCE: str = "\n".join(
                 {
                     "title": "Demonstration in Lao PDR, confirmed by its GEO Principal",
                     "country": "LAO",
+                    "principal_confirmed": 1,
                     "doi": _doi(14),
                 },
             ],
@@ -259,6 +292,51 @@ COMMON_EVIDENCE: str = "\n".join(
                     "title": "Paper 3 (Remote Sensing of Environment)",
                     "group": "other_journal",
                     "doi": _doi(17),
+                },
+            ],
+        ),
+        _items(
+            "geo_common.progress_to_secretariat",
+            [
+                {"title": "Progress report 2027", "year": 2027, "doi": _doi(18)},
+                {"title": "Progress report 2028", "year": 2028, "doi": _doi(19)},
+            ],
+        ),
+        "# --- eligibility and funding rules (geo_rules) ---",
+        _items(
+            "geo_rules.gwp_contact",
+            [
+                {
+                    "title": "Cooperation agreement with the GWP contact, GEO Secretariat e-mail",
+                    "doi": _doi(20),
+                },
+            ],
+        ),
+        _items(
+            "geo_rules.foreign_partners",
+            [
+                {
+                    "title": "Partner: Geo-Informatics and Space Technology Agency (Thailand)",
+                    "country": "THA",
+                    "geo_member_or_participating_org": 1,
+                    "doi": _doi(21),
+                },
+            ],
+        ),
+        _items(
+            "geo_rules.enterprise_matching",
+            [
+                {
+                    "title": "Enterprise matching funds (contract)",
+                    "group": "enterprise_matching",
+                    "amount": 1200000,
+                    "doi": _doi(22),
+                },
+                {
+                    "title": "Government funding received by the enterprise",
+                    "group": "government_funding",
+                    "amount": 1000000,
+                    "doi": _doi(23),
                 },
             ],
         ),

@@ -7,8 +7,8 @@
   classes and a legend;
 - ``night_light_pass``: a 0.25° valid-data mask over Asian land (> 2,000,000 km²)
   and the counted products and services;
-- ``karst_pass``: monitoring stations in 16 countries (CSV), real-time data in
-  9 countries (listed), demonstration sites and models;
+- ``karst_pass``: monitoring stations in 16 countries (CSV), real-time stations in
+  9 countries (CSV), demonstration sites, models and the platform;
 - ``heritage_pass``: a 0.5 m settlement raster, 52 cities in 3 countries.
 """
 
@@ -28,7 +28,7 @@ from geoverify.testing.samples.common import (
     write_text,
 )
 
-__all__ = ["build", "host_series"]
+__all__ = ["build", "host_series", "land_mask"]
 
 #: Grid of the zoonosis samples: 0.0025° cells (≈ 278 m north–south) near Yunnan.
 _HOST_ORIGIN = (100.0, 25.1)
@@ -144,7 +144,30 @@ def _zoonosis(root: Path, name: str, years: list[int], *, passing: bool) -> None
         ),
     ]
     if passing:
-        parts.append(COMMON_EVIDENCE)
+        parts += [
+            _items(
+                "zoonosis.monitoring_system",
+                [{"title": "Rodent-host monitoring and early-warning system", "doi": _doi(301, 0)}],
+            ),
+            _items(
+                "zoonosis.source_reduction",
+                [{"title": "Source-reduction demonstration, Yunnan border", "doi": _doi(301, 1)}],
+            ),
+            _items(
+                "zoonosis.database",
+                [
+                    {
+                        "title": "Zoonosis host and pathogen database",
+                        "genome_records": 1,
+                        "phenotype_records": 1,
+                        "environment_records": 1,
+                        "host_distribution_records": 1,
+                        "doi": _doi(301, 2),
+                    }
+                ],
+            ),
+            COMMON_EVIDENCE,
+        ]
     write_text(folder / "submission.toml", "\n".join(parts))
 
 
@@ -220,12 +243,16 @@ def _asean_eco(root: Path) -> None:
         "[evidence.asean_eco.types.legend]",
         legend,
         "",
+        _items(
+            "asean_eco.atlas_contribution",
+            [{"title": "China–ASEAN ecosystem atlas, chapter contribution", "doi": _doi(351, 0)}],
+        ),
         COMMON_EVIDENCE,
     ]
     write_text(folder / "submission.toml", "\n".join(parts))
 
 
-def _land_mask(
+def land_mask(
     west: float, north: float, res: float, shape: tuple[int, int], iso3: list[str]
 ) -> np.ndarray:
     import rasterio.features
@@ -242,12 +269,13 @@ def _land_mask(
     )
 
 
+_TOWNS = ["Dali", "Lijiang", "Luang Prabang", "Chiang Mai", "Siem Reap", "Bagan"]
 _NIGHT_COUNTRIES = ["CHN", "MNG", "KAZ", "LAO", "VNM", "THA", "MMR", "KHM", "NPL", "BGD", "PAK"]
 
 
 def _night_light(root: Path) -> None:
     folder = root / "night_light_pass"
-    mask = _land_mask(70.0, 55.0, 0.25, (220, 280), _NIGHT_COUNTRIES)
+    mask = land_mask(70.0, 55.0, 0.25, (220, 280), _NIGHT_COUNTRIES)
     write_raster(
         folder / "data" / "ntl_valid_2027_025deg.tif",
         mask,
@@ -273,7 +301,10 @@ def _night_light(root: Path) -> None:
         ),
         _items(
             "night_light.light_pollution_towns",
-            [{"title": f"Light-pollution town {i + 1}", "doi": _doi(403, i)} for i in range(6)],
+            [
+                {"title": f"Light-pollution assessment, {t}", "town": t, "doi": _doi(403, i)}
+                for i, t in enumerate(_TOWNS)
+            ],
         ),
         _items(
             "night_light.development_countries",
@@ -288,6 +319,10 @@ def _night_light(root: Path) -> None:
                 {"title": f"Service to international user {i + 1}", "doi": _doi(405, i)}
                 for i in range(6)
             ],
+        ),
+        _items(
+            "night_light.sharing_website",
+            [{"title": "Night-light data sharing website", "url": "https://example.org/ntl"}],
         ),
         COMMON_EVIDENCE,
     ]
@@ -323,7 +358,12 @@ def _karst(root: Path) -> None:
         f"K{i + 1:02d},{c},{lon},{lat}" for i, (c, lon, lat) in enumerate(_KARST_STATIONS)
     ]
     write_text(folder / "data" / "karst_stations.csv", "\n".join(rows) + "\n")
-    realtime = ", ".join(f'"{c}"' for c in _REALTIME)
+    realtime = ["station,country,lon,lat"] + [
+        f"K{i + 1:02d},{c},{lon},{lat}"
+        for i, (c, lon, lat) in enumerate(_KARST_STATIONS)
+        if c in _REALTIME
+    ]
+    write_text(folder / "data" / "karst_realtime_stations.csv", "\n".join(realtime) + "\n")
     parts = [
         project_header("Global karst observation (sample, passes)", ["karst"], "SAMPLE-KARST"),
         "",
@@ -331,7 +371,8 @@ def _karst(root: Path) -> None:
         'sites = "data/karst_stations.csv"',
         "",
         "[evidence.karst.realtime_countries]",
-        f"countries = [{realtime}]",
+        "# the stations that stream data in real time: countries from their coordinates",
+        'sites = "data/karst_realtime_stations.csv"',
         "",
         _items(
             "karst.demo_countries",
@@ -354,6 +395,10 @@ def _karst(root: Path) -> None:
                     "doi": _doi(502, 2),
                 },
             ],
+        ),
+        _items(
+            "karst.platform",
+            [{"title": "Global karst observation platform", "url": "https://example.org/karst"}],
         ),
         COMMON_EVIDENCE,
     ]
@@ -397,6 +442,10 @@ def _heritage(root: Path) -> None:
                 {"title": f"Corridor data from {c}", "country": c, "doi": _doi(602, i)}
                 for i, c in enumerate(countries)
             ],
+        ),
+        _items(
+            "heritage.algorithm",
+            [{"title": "Settlement heritage recognition algorithm", "doi": _doi(603, 0)}],
         ),
         COMMON_EVIDENCE,
     ]

@@ -194,6 +194,7 @@ def _demo_items(rows: list[tuple[str, str, float, float]], first_doi: int) -> st
         out += [
             "[[evidence.ghg.demo_sources.items]]",
             f'title = "{title}"',
+            f'point_source = "{title.split(",")[0]}"',
             f'country = "{country}"',
             f"lon = {lon}",
             f"lat = {lat}",
@@ -299,6 +300,20 @@ def _ghg_pass(root: Path) -> None:
             'timings = "ghg/timings.csv"',
             "",
             demo,
+            "[[evidence.ghg.constellation_design.items]]",
+            'title = "Light GHG point-source constellation: design and simulation report"',
+            'doi = "10.5281/zenodo.9500300"',
+            "",
+            "[[evidence.ghg.annual_reports.items]]",
+            'title = "Annual GHG monitoring report 2027"',
+            "year = 2027",
+            'doi = "10.5281/zenodo.9500301"',
+            "",
+            "[[evidence.ghg.annual_reports.items]]",
+            'title = "Annual GHG monitoring report 2028"',
+            "year = 2028",
+            'doi = "10.5281/zenodo.9500302"',
+            "",
             COMMON_EVIDENCE,
         ]
     )

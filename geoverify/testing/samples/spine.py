@@ -95,6 +95,10 @@ def _spine_pass(root: Path) -> None:
                 for i, c in enumerate(_HERITAGE_COUNTRIES[:3])
             ],
         ),
+        _items(
+            "heritage.algorithm",
+            [{"title": "Settlement-pattern extraction algorithm", "doi": _doi(202, 9)}],
+        ),
         "# --- UAV network ---",
         _items(
             "uav.network_capacity",
@@ -152,6 +156,16 @@ def _spine_pass(root: Path) -> None:
         _items(
             "disaster.nature_based_cases",
             [{"title": f"Nature-based case {i + 1}", "doi": _doi(209, i)} for i in range(2)],
+        ),
+        _items(
+            "disaster.asia_oceania_demo",
+            [
+                {
+                    "title": "Flood-risk demonstration in Lao PDR",
+                    "country": "LAO",
+                    "doi": _doi(210, 0),
+                }
+            ],
         ),
         COMMON_EVIDENCE,
     ]

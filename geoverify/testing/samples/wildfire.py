@@ -128,10 +128,44 @@ def _events(n: int) -> list[dict[str, object]]:
         {
             "title": f"Forest fire {i + 1:02d}, {places[i % len(places)]} "
             f"(FY-4 geostationary + polar orbiters)",
+            "event": f"{places[i % len(places)]} fire {2026 + i // 12}-{i % 12 + 1:02d}",
+            # every third event is also seen by a Chinese geostationary satellite (FY-4)
+            "observed_by": "chinese_geostationary" if i % 3 == 0 else "polar_orbiter",
             "doi": f"10.5281/zenodo.{9_200_000 + i}",
         }
         for i in range(n)
     ]
+
+
+def _service(common: bool) -> str:
+    """The PM2.5 health assessment and the service system (passing sample only)."""
+    if not common:
+        return ""
+    return "\n".join(
+        [
+            _items(
+                "wildfire.pm25_health",
+                [
+                    {
+                        "title": "Global wildfire PM2.5 exposure and health-impact assessment",
+                        "global_scope": 1,
+                        "pm25": 1,
+                        "health_impact": 1,
+                        "doi": "10.5281/zenodo.9400010",
+                    }
+                ],
+            ),
+            _items(
+                "wildfire.service_system",
+                [
+                    {
+                        "title": "Global wildfire monitoring and emission service system",
+                        "url": "https://example.org/wildfire-service",
+                    }
+                ],
+            ),
+        ]
+    )
 
 
 def _models(n: int) -> list[dict[str, object]]:
@@ -235,6 +269,7 @@ def _manifest(
         _items("wildfire.fire_events", _events(n_events)),
         _items("wildfire.emission_models", _models(n_models)),
         _items("wildfire.service_deployments", _deployments(foreign)),
+        _service(common),
     ]
     if common:
         parts.append(COMMON_EVIDENCE)

@@ -1,0 +1,258 @@
+"""Many files as one map: tiles listed, globbed, in a VRT or as STAC items.
+
+A deliverable made of tiles (global 10 m maps as thousands of COGs in several
+UTM zones) is one map.  :func:`expand_tiles` turns the evidence's ``rasters``
+(a list, or a glob such as ``"tiles/*.tif"`` confined to the submission's
+folder) into the tiles; a VRT is one raster GDAL already mosaics; STAC items
+arrive as a list of assets.  :func:`open_tiles` reads each tile's own grid
+(CRS, transform, size), and :func:`tile_class_counts` tallies the classes of
+all tiles together, tiles scanned in parallel, with this **overlap rule**:
+
+    a ground point is counted in the first tile, in the sorted order of the
+    tiles' paths, whose grid extent contains it; a pixel of a later tile whose
+    centre falls inside the extent of an earlier tile is not counted again.
+
+Pixel centres are transformed to the earlier tile's CRS with PROJ, so tiles in
+different UTM zones are handled as well as tiles on one grid (where the rule is
+exact to the pixel).  Tiles that touch no earlier tile are tallied without any
+test (the common case of a partition).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geoverify.errors import EvidenceError
+from geoverify.io.masks import valid_mask
+from geoverify.io.raster import open_raster
+from geoverify.model.evidence import is_remote
+
+__all__ = [
+    "OVERLAP_RULE",
+    "Tile",
+    "earlier_cover",
+    "expand_tiles",
+    "open_tiles",
+    "overlapping_earlier",
+    "tile_class_counts",
+]
+
+#: The overlap rule, as results state it.
+OVERLAP_RULE = (
+    "a ground point is counted once, in the first tile (sorted by path) whose grid extent "
+    "contains it; pixels of later tiles whose centre lies in an earlier tile's extent are "
+    "not counted again (centres transformed between CRSs with PROJ)"
+)
+
+_GLOB_CHARS = ("*", "?", "[")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile's grid."""
+
+    location: str
+    crs: Any
+    transform: Any
+    width: int
+    height: int
+    nodata: float | None
+    bounds_lonlat: tuple[float, float, float, float]
+
+
+def expand_tiles(locations: Sequence[str], base: str | os.PathLike[str] | None = None) -> list[str]:
+    """The tiles named by ``locations``: paths, URLs and globs (expanded, sorted, deduplicated).
+
+    A glob is confined to ``base`` (the submission's folder): matches outside it
+    (through ``..`` or symbolic links) are refused.
+
+    Raises
+    ------
+    EvidenceError
+        A glob matching nothing, or a match outside ``base``.
+    """
+    out: list[str] = []
+    root = Path(base).resolve() if base is not None else None
+    for location in locations:
+        if is_remote(location) or not any(c in location for c in _GLOB_CHARS):
+            out.append(location)
+            continue
+        matches = sorted(glob.glob(location, recursive=True))
+        if not matches:
+            raise EvidenceError(
+                f"the pattern {location!r} matches no file",
+                source=location,
+                hint="Check the pattern (relative to the submission's folder, e.g. "
+                '"tiles/*.tif").',
+            )
+        for match in matches:
+            if root is not None and not Path(match).resolve().is_relative_to(root):
+                raise EvidenceError(
+                    f"the pattern {location!r} matches {match}, outside the submission's folder",
+                    source=location,
+                    hint="Keep the tiles inside the submission's folder.",
+                )
+            out.append(match)
+    return list(dict.fromkeys(out))
+
+
+def open_tiles(locations: Sequence[str]) -> list[Tile]:
+    """The grid of each tile, in order.
+
+    Raises
+    ------
+    EvidenceError
+        A tile without CRS (tiles in different CRSs need theirs).
+    """
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
+
+    tiles = []
+    for location in locations:
+        with open_raster(location) as ds:
+            if ds.crs is None:
+                raise EvidenceError(
+                    "a tile has no CRS: tiles cannot be combined into one map",
+                    source=location,
+                    hint="Write the CRS into every tile (gdal_edit.py -a_srs EPSG:…).",
+                )
+            west, south, east, north = array_bounds(ds.height, ds.width, ds.transform)
+            try:
+                box = transform_bounds(
+                    ds.crs, "EPSG:4326", west, south, east, north, densify_pts=21
+                )
+            except Exception:  # PROJ cannot transform the bounds: assume anywhere
+                box = (-180.0, -90.0, 180.0, 90.0)
+            tiles.append(
+                Tile(location, ds.crs, ds.transform, ds.width, ds.height, ds.nodata, tuple(box))
+            )
+    return tiles
+
+
+def touches(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Lon/lat boxes that may intersect (a box crossing the antimeridian is taken as global)."""
+    if a[0] > a[2] or b[0] > b[2]:
+        return a[1] <= b[3] and b[1] <= a[3]
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def earlier_cover(
+    tile: Tile, earlier: Sequence[Tile], row_off: int, col_off: int, height: int, width: int
+) -> np.ndarray:
+    """True for the pixels of a window of ``tile`` whose centre lies in an earlier tile's extent."""
+    from pyproj import Transformer
+
+    covered = np.zeros((height, width), bool)
+    if not earlier:
+        return covered
+    rows, cols = np.mgrid[row_off : row_off + height, col_off : col_off + width]
+    xs, ys = tile.transform * (cols + 0.5, rows + 0.5)
+    for other in earlier:
+        if other.crs == tile.crs:
+            x, y = np.asarray(xs), np.asarray(ys)
+        else:
+            to_other = Transformer.from_crs(tile.crs, other.crs, always_xy=True)
+            x, y = to_other.transform(xs, ys, errcheck=False)
+        col, row = ~other.transform * (np.asarray(x), np.asarray(y))
+        col, row = np.asarray(col), np.asarray(row)
+        covered |= (col >= 0) & (col < other.width) & (row >= 0) & (row < other.height)
+    return covered
+
+
+def overlapping_earlier(tiles: Sequence[Tile]) -> list[list[Tile]]:
+    """For each tile, the earlier tiles whose lon/lat box meets its own."""
+    return [
+        [o for o in tiles[:k] if touches(o.bounds_lonlat, t.bounds_lonlat)]
+        for k, t in enumerate(tiles)
+    ]
+
+
+def tile_class_counts(
+    locations: Sequence[str],
+    *,
+    band: int = 1,
+    nodata: float | None = None,
+    workers: int = 2,
+    count_one: Callable[[str], dict[Any, int]],
+    max_values: int | None = None,
+) -> tuple[dict[Any, int], dict[str, Any]]:
+    """Pixel count of every class value over all tiles, overlaps counted once.
+
+    Parameters
+    ----------
+    locations : sequence of str
+        The tiles (see :func:`expand_tiles`), in the order of the overlap rule.
+    count_one : callable
+        Tallies one tile that overlaps no earlier one (``class_counts`` of
+        :mod:`geoverify.stats.tallies`, with its refusals of continuous data).
+    workers : int
+        Tiles scanned at the same time.
+
+    Returns
+    -------
+    (dict, dict)
+        The combined counts, and details: tiles, tiles with overlaps, pixels
+        left out as already counted, and :data:`OVERLAP_RULE`.
+    """
+    tiles = open_tiles(sorted(locations))
+    earlier_of = overlapping_earlier(tiles)
+
+    def one(k: int) -> tuple[dict[Any, int], int]:
+        tile, earlier = tiles[k], earlier_of[k]
+        if not earlier:
+            return count_one(tile.location), 0
+        return _masked_counts(tile, earlier, band, nodata, max_values)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(one, range(len(tiles))))
+    total: dict[Any, int] = {}
+    dropped = 0
+    for counts, left_out in results:
+        dropped += left_out
+        for value, n in counts.items():
+            total[value] = total.get(value, 0) + int(n)
+    details = {
+        "tiles": len(tiles),
+        "tiles_overlapping_earlier": sum(1 for e in earlier_of if e),
+        "pixels_counted_in_an_earlier_tile": dropped,
+        "crs": sorted({str(t.crs) for t in tiles}),
+        "overlap_rule": OVERLAP_RULE,
+    }
+    return total, details
+
+
+def _masked_counts(
+    tile: Tile, earlier: Sequence[Tile], band: int, nodata: float | None, max_values: int | None
+) -> tuple[dict[Any, int], int]:
+    from rasterio.windows import Window
+
+    counts: dict[Any, int] = {}
+    dropped = 0
+    fill = tile.nodata if nodata is None else nodata
+    rows = max(1, (1 << 22) // max(1, tile.width))
+    with open_raster(tile.location) as ds:
+        for r0 in range(0, tile.height, rows):
+            h = min(rows, tile.height - r0)
+            data = ds.read(band, window=Window(0, r0, tile.width, h))
+            valid = valid_mask(data, fill)
+            seen = earlier_cover(tile, earlier, r0, 0, h, tile.width)
+            dropped += int((valid & seen).sum())
+            values, n = np.unique(data[valid & ~seen], return_counts=True)
+            for value, c in zip(values.tolist(), n.tolist(), strict=True):
+                counts[value] = counts.get(value, 0) + int(c)
+            if max_values is not None and len(counts) > max_values:
+                raise EvidenceError(
+                    f"the tiles hold more than {max_values} distinct values: a continuous "
+                    "field, not a classified map",
+                    source=tile.location,
+                    hint="Deliver the classified map (integer class codes, one per class).",
+                )
+    return counts, dropped

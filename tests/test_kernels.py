@@ -1,0 +1,188 @@
+"""Fused counting kernels: numba and numpy give the same counts as independent tallies.
+
+Expected values come from ``sklearn.metrics.confusion_matrix``, ``np.unique`` and
+``np.count_nonzero`` on the whole arrays (another library, another algorithm),
+on random rasters with nodata written by rasterio, tiled and striped, larger
+than one scan window so several windows (and threads) are combined.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from geoverify.io.masks import valid_mask
+from geoverify.stats import kernels
+from geoverify.stats.confusion import pair_counts
+from geoverify.stats.tallies import class_counts, valid_pixels
+
+SIDE = 2304  # 5.3 Mi pixels: more than one 4 Mi-pixel window
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the compiled kernels, then with the numpy fallback."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv(kernels.MODE_ENV, request.param)
+    if request.param == "numba":
+        assert kernels.ready(timeout=120), "numba kernels failed to load"
+    return str(request.param)
+
+
+def _write(path: Path, data: np.ndarray, nodata: float | None, layout: str) -> str:
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": data.shape[1],
+        "height": data.shape[0],
+        "count": 1,
+        "dtype": data.dtype.name,
+        "crs": "EPSG:32650",
+        "transform": from_origin(400_000, 3_000_000, 10, 10),
+        "nodata": nodata,
+        "compress": "deflate",
+    }
+    if layout == "tiled":
+        profile.update(tiled=True, blockxsize=256, blockysize=256)
+    else:
+        profile.update(tiled=False, blockysize=64)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+    return str(path)
+
+
+def _classes(rng: np.random.Generator, dtype: str, low: int, high: int) -> np.ndarray:
+    return rng.integers(low, high, (SIDE, SIDE)).astype(dtype)
+
+
+CASES = [
+    # dtype, value range, nodata of map, nodata of reference
+    ("uint8", (0, 12), 0, 0),
+    ("uint8", (0, 12), 255, None),
+    ("uint16", (990, 1010), 1000, 0),
+    ("int16", (-6, 6), -1, -32768),
+]
+
+
+@pytest.mark.parametrize("layout", ["tiled", "striped"])
+@pytest.mark.parametrize(("dtype", "span", "nd_map", "nd_ref"), CASES)
+def test_pair_counts_match_sklearn(
+    tmp_path: Path,
+    mode: str,
+    layout: str,
+    dtype: str,
+    span: tuple[int, int],
+    nd_map: int | None,
+    nd_ref: int | None,
+) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(abs(hash((dtype, layout, span))) % 2**32)
+    m = _classes(rng, dtype, *span)
+    r = m.copy()
+    flip = rng.random(m.shape) < 0.2
+    r[flip] = _classes(rng, dtype, *span)[flip]
+    if nd_ref is not None:
+        r[rng.random(m.shape) < 0.01] = nd_ref
+    a = _write(tmp_path / "map.tif", m, nd_map, layout)
+    b = _write(tmp_path / "ref.tif", r, nd_ref, layout)
+
+    pc = pair_counts(a, b, workers=2)
+
+    ok = valid_mask(m, nd_map) & valid_mask(r, nd_ref)
+    labels = np.union1d(np.unique(m[ok]), np.unique(r[ok]))
+    full = confusion_matrix(m[ok].astype(np.int64), r[ok].astype(np.int64), labels=labels)
+    rows = np.searchsorted(labels, pc.map_values)
+    cols = np.searchsorted(labels, pc.ref_values)
+    expected = full[np.ix_(rows, cols)]
+    assert np.array_equal(pc.map_values, np.unique(m[ok]))
+    assert np.array_equal(pc.ref_values, np.unique(r[ok]))
+    assert np.array_equal(pc.counts, expected)
+    assert pc.total == int(ok.sum())
+    assert pc.excluded == int(ok.size - ok.sum())
+
+
+@pytest.mark.parametrize("layout", ["tiled", "striped"])
+@pytest.mark.parametrize(
+    ("dtype", "span", "nodata"),
+    [
+        ("uint8", (0, 40), 0),
+        ("uint16", (0, 3000), 2999),
+        ("int16", (-300, 300), -300),
+        ("int8", (-5, 5), None),
+    ],
+)
+def test_class_counts_and_valid_pixels_match_unique(
+    tmp_path: Path,
+    mode: str,
+    layout: str,
+    dtype: str,
+    span: tuple[int, int],
+    nodata: int | None,
+) -> None:
+    rng = np.random.default_rng(11)
+    data = _classes(rng, dtype, *span)
+    path = _write(tmp_path / "c.tif", data, nodata, layout)
+
+    counts = class_counts(path, workers=2)
+    n_valid = valid_pixels(path, workers=2)
+
+    ok = valid_mask(data, nodata)
+    values, expected = np.unique(data[ok], return_counts=True)
+    assert list(counts) == values.tolist()
+    assert list(counts.values()) == expected.tolist()
+    assert n_valid == int(np.count_nonzero(ok)) == sum(counts.values())
+
+
+def test_valid_pixels_of_a_float_raster(tmp_path: Path, mode: str) -> None:
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(SIDE, 1000)).astype(np.float32)
+    data[rng.random(data.shape) < 0.05] = np.nan
+    data[rng.random(data.shape) < 0.01] = np.inf
+    data[rng.random(data.shape) < 0.03] = -9999.0
+    path = _write(tmp_path / "f.tif", data, -9999.0, "tiled")
+    expected = int(np.count_nonzero(np.isfinite(data) & (data != np.float32(-9999.0))))
+    assert valid_pixels(path, workers=2) == expected
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int8", "int16"])
+def test_kernels_agree_on_arrays(dtype: str) -> None:
+    """Compiled and numpy kernels, called directly, on odd shapes and nodata outside the range."""
+    pytest.importorskip("numba")
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (3, 517), (129, 7)]:
+        a = rng.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
+        b = rng.integers(info.min, min(info.max, info.min + 40), shape, endpoint=True).astype(dtype)
+        for nd_a, nd_b in [(None, None), (int(a.flat[0]), int(b.flat[-1])), (1e6, -0.5)]:
+            got = kernels.pair_counts_small(a, b, nd_a, nd_b, "numba")
+            want = kernels.pair_counts_small(a, b, nd_a, nd_b, "numpy")
+            assert got == want
+            assert sum(got.values()) == a.size
+            assert kernels.valid_count(a, nd_a, "numba") == kernels.valid_count(a, nd_a, "numpy")
+        assert np.array_equal(
+            kernels.class_histogram(a, "numba"), kernels.class_histogram(a, "numpy")
+        )
+        if dtype == "uint8":
+            got_h = kernels.pair_histogram_u8(a, b, "numba")
+            want_h = kernels.pair_histogram_u8(a, b, "numpy")
+            assert np.array_equal(got_h, want_h) and got_h.sum() == a.size
+
+
+def test_invalid_table_follows_valid_mask() -> None:
+    table = kernels.invalid_table("int16", -32768)
+    assert table.size == 65536 and table[0] and int(table.sum()) == 1
+    assert not kernels.invalid_table("uint8", 300).any()  # outside the range: marks nothing
+    assert not kernels.invalid_table("uint8", 2.5).any()  # not an integer: marks nothing
+
+
+def test_numpy_mode_never_imports_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(kernels.MODE_ENV, "numpy")
+    assert kernels.backend(10**12) == "numpy"
+    monkeypatch.setenv(kernels.MODE_ENV, "auto")
+    assert kernels.backend(16) == "numpy"  # small scans: numba's import costs more
