@@ -1,4 +1,4 @@
-"""Hostile HTTP servers on 127.0.0.1 for tests/test_hostile_inputs.py.
+"""Hostile HTTP servers on 127.0.0.1 for tests/end_to_end/test_hostile_inputs.py.
 
 One threaded server, routes by path prefix:
 
