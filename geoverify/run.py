@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from geoverify.checks import Context, get_check, get_spec
-from geoverify.decide import decide, decide_condition, reason
+from geoverify.decide import (
+    SEVERITY,
+    decide,
+    decide_aggregate,
+    decide_condition,
+    decide_count,
+    describe_aggregate,
+    reason,
+    worst,
+)
 from geoverify.errors import CheckUnavailableError, GeoverifyError
 from geoverify.io.checksums import record, sha256_file
 from geoverify.io.confine import confined, named_hosts
@@ -59,15 +68,6 @@ log = logging.getLogger(__name__)
 
 #: A hook that rewrites evidence before a check runs (e.g. STAC discovery).
 EvidencePreparer = Callable[[Evidence], Evidence]
-
-_SEVERITY = {
-    Verdict.ERROR: 4,
-    Verdict.FAIL: 3,
-    Verdict.MISSING: 2,
-    Verdict.INCONCLUSIVE: 1,
-    Verdict.PASS: 0,
-}
-
 
 #: The evidence keys that hold data, per check kind, for indicators measured from data
 #: (``params.from_data``); other kinds: the kind's file keys.
@@ -478,7 +478,7 @@ def _evaluate_each_item(indicator: Indicator, evidence: Evidence, context: Conte
     """Every listed item must meet the indicator (e.g. "each product better than 500 m")."""
     check = get_check(indicator.check)
     rows = []
-    worst: Result | None = None
+    deciding: Result | None = None
     for item in evidence.items:
         title = str(item.get("title"))
         try:
@@ -496,15 +496,15 @@ def _evaluate_each_item(indicator: Indicator, evidence: Evidence, context: Conte
                 "message": result.message,
             }
         )
-        if worst is None or _SEVERITY[result.verdict] > _SEVERITY[worst.verdict]:
-            worst = replace(result, message=f"{title}: {result.message}")
-    assert worst is not None  # items is not empty here
+        if deciding is None or SEVERITY[result.verdict] > SEVERITY[deciding.verdict]:
+            deciding = replace(result, message=f"{title}: {result.message}")
+    assert deciding is not None  # items is not empty here
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("pass", "fail", "error")}
     summary = f"{counts['pass']} of {len(rows)} items pass; every item must pass. Deciding item: "
     return replace(
-        worst,
-        message=summary + worst.message,
-        details={**worst.details, "rule": indicator.rule() + " (each)", "items": rows},
+        deciding,
+        message=summary + deciding.message,
+        details={**deciding.details, "rule": indicator.rule() + " (each)", "items": rows},
     )
 
 
@@ -512,6 +512,7 @@ def _evaluate_each_item(indicator: Indicator, evidence: Evidence, context: Conte
 
 
 def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) -> Result:
+    """Measure the listed items and their conditions; :mod:`geoverify.decide.aggregate` decides."""
     measurement = get_check("count")(evidence, indicator.params, context)
     if indicator.params.get("field") or not (indicator.each or indicator.also):
         return decide(indicator, measurement)
@@ -520,17 +521,21 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
     repeats = duplicates(everything)
     rows = [p.summary() for p in everything]
     passing = []
+    uncertain = 0
     for p, row in zip(everything, rows, strict=True):
         if not p.counted:
             continue
         outcomes = [_item_condition(c, p.item, context) for c in indicator.each]
-        failed = [text for verdict, text in outcomes if verdict is not Verdict.PASS]
         row["conditions"] = [text for _, text in outcomes]
-        if failed:
-            row["counted"] = False
-            row["reason"] = "; ".join(failed)
-        else:
+        verdict = worst(v for v, _ in outcomes)
+        if verdict is Verdict.PASS:
             passing.append(p.item)
+            continue
+        row["counted"] = False
+        row["reason"] = "; ".join(text for v, text in outcomes if v is not Verdict.PASS)
+        if verdict is Verdict.INCONCLUSIVE:
+            row["inconclusive"] = True
+            uncertain += 1
     counted = Measurement(
         len(passing),
         "count",
@@ -544,25 +549,10 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
             else ""
         ),
     )
-    result = decide(indicator, counted)
-    aggregates = []
-    verdict = result.verdict
-    for condition in indicator.also:
-        agg_verdict, text, observed = _aggregate_condition(condition, passing)
-        aggregates.append({"condition": text, "observed": observed, "verdict": str(agg_verdict)})
-        if _SEVERITY[agg_verdict] > _SEVERITY[verdict]:
-            verdict = agg_verdict
-    if aggregates:
-        result.details["also"] = aggregates
-        failed = [a["condition"] for a in aggregates if a["verdict"] != "pass"]
-        if failed:
-            result.message += "; but " + "; ".join(failed)
-            first = result.details.get("reason", {}).get("text", "")
-            result.details["reason"] = reason(
-                "condition_failed", f"{first}; but {'; '.join(failed)}".lstrip("; ")
-            )
-        result.verdict = verdict
-    return result
+    aggregates = [_aggregate_condition(c, passing) for c in indicator.also]
+    return decide_count(
+        indicator, counted, counted=len(passing), uncertain=uncertain, aggregates=aggregates
+    )
 
 
 def _item_condition(
@@ -589,30 +579,19 @@ def _item_condition(
 def _aggregate_condition(
     condition: AggregateCondition, items: Iterable[Evidence]
 ) -> tuple[Verdict, str, Any]:
+    """Measure one ``also`` condition over the counted items; decide compares."""
     items = list(items)
-    described = _describe(condition)
     try:
         if condition.measure == "sum":
             observed: Any = field_sum(items, condition.field)
-            measurement = Measurement(observed, condition.unit)
         elif condition.measure == "categories":
             observed = categories(items, condition.field)
-            measurement = Measurement(observed, "count")
         else:
             observed = distinct_values(items, condition.field, condition.region)
-            measurement = Measurement(len(observed), "count")
-        verdict, sentence, _, _ = decide_condition(condition, measurement)
     except GeoverifyError as exc:
         text = shown(exc, items[0].base) if items else str(exc)
-        return Verdict.ERROR, f"{described}: {text}", None
-    return verdict, f"{described}: {sentence}", observed
-
-
-def _describe(condition: AggregateCondition) -> str:
-    region = f" in {condition.region}" if condition.region not in (None, "any") else ""
-    if condition.measure == "categories":
-        return f"values of {condition.field!r}"
-    return f"{condition.measure} {condition.field}{region}"
+        return Verdict.ERROR, f"{describe_aggregate(condition)}: {text}", None
+    return decide_aggregate(condition, observed)
 
 
 def exit_code(results: Iterable[Result], *, partial: bool = False) -> int:

@@ -309,3 +309,33 @@ def test_equality_with_a_ci_straddling_the_target_is_inconclusive():
 def test_equality_with_a_ci_missing_the_target_fails():
     assert verdict("==", 85, "%", 87.0, ci=(86.0, 88.0))[0] is F
     assert verdict("==", 85, "%", 83.0, ci=(82.0, 84.0))[0] is F
+
+
+# ------------------------------------------------- aggregation (decide.aggregate)
+
+
+def test_severity_order_worst_decides():
+    from geoverify.decide import worst
+
+    assert worst([Verdict.PASS, Verdict.INCONCLUSIVE]) is Verdict.INCONCLUSIVE
+    assert worst([Verdict.MISSING, Verdict.INCONCLUSIVE, Verdict.PASS]) is Verdict.MISSING
+    assert worst([Verdict.FAIL, Verdict.MISSING]) is Verdict.FAIL
+    assert worst([Verdict.FAIL, Verdict.ERROR]) is Verdict.ERROR
+    assert worst([]) is Verdict.PASS
+
+
+def test_an_inconclusive_item_makes_the_count_inconclusive_not_fail():
+    """issue 12: the 10th model, inconclusive against "> 90%", must not turn 9/10 into a fail."""
+    from geoverify.config.catalogue import load_catalogue
+    from geoverify.decide import decide_count
+
+    indicator = load_catalogue()["sat_interp.models"]  # ≥ 10 models, each > 90%
+    nine = Measurement(9, "count")
+    r = decide_count(indicator, nine, counted=9, uncertain=1, aggregates=[])
+    assert r.verdict is Verdict.INCONCLUSIVE
+    assert r.details["reason"]["code"] == "inconclusive"
+    assert "1 more are inconclusive" in r.message
+    r = decide_count(indicator, Measurement(8, "count"), counted=8, uncertain=1, aggregates=[])
+    assert r.verdict is Verdict.FAIL  # even counting it, 9 < 10
+    r = decide_count(indicator, Measurement(10, "count"), counted=10, uncertain=1, aggregates=[])
+    assert r.verdict is Verdict.PASS
