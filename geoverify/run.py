@@ -521,7 +521,7 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
     repeats = duplicates(everything)
     rows = [p.summary() for p in everything]
     passing = []
-    uncertain = 0
+    undecided = []
     for p, row in zip(everything, rows, strict=True):
         if not p.counted:
             continue
@@ -535,7 +535,7 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         row["reason"] = "; ".join(text for v, text in outcomes if v is not Verdict.PASS)
         if verdict is Verdict.INCONCLUSIVE:
             row["inconclusive"] = True
-            uncertain += 1
+            undecided.append(p.item)
     counted = Measurement(
         len(passing),
         "count",
@@ -549,9 +549,20 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
             else ""
         ),
     )
+    # every `also` condition on the counted items, and on those plus the inconclusive ones
     aggregates = [_aggregate_condition(c, passing) for c in indicator.also]
+    with_undecided = (
+        [_aggregate_condition(c, passing + undecided) for c in indicator.also]
+        if undecided
+        else None
+    )
     return decide_count(
-        indicator, counted, counted=len(passing), uncertain=uncertain, aggregates=aggregates
+        indicator,
+        counted,
+        counted=len(passing),
+        uncertain=len(undecided),
+        aggregates=aggregates,
+        aggregates_with_uncertain=with_undecided,
     )
 
 

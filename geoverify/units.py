@@ -64,20 +64,38 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     return value * UNITS[from_unit][1] / UNITS[to_unit][1]
 
 
-def format_quantity(value: object, unit: str) -> str:
-    """Human-readable ``value unit`` for reports (``"300.04 m"``, ``"87.3%"``).
+#: How units are written for readers (the catalogue keeps ASCII names).
+_SHOWN_UNITS = {"km2": "km²", "molecules/cm2": "molecules/cm²", "m2": "m²"}
+
+
+def _number(value: float, digits: int = 2) -> str:
+    """A float as people read it: thousands separators, no trailing zeros, scientific if huge."""
+    if value and (abs(value) >= 1e9 or abs(value) < 1e-3):
+        return f"{value:.{max(digits + 2, 4)}g}"
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_quantity(value: object, unit: str, *, against: object = None) -> str:
+    """Human-readable ``value unit`` for reports (``"300.04 m"``, ``"87.3%"``, ``"2,000,000 km²"``).
 
     Calendar years (unit ``"year"``) are written bare (``"1992–2020"``,
-    ``"2015, 2020, 2025"``); a duration in ``"years"`` keeps its unit.
+    ``"2015, 2020, 2025"``); a duration in ``"years"`` keeps its unit.  With
+    ``against`` (the threshold the value is held against), a value that differs
+    from it is never rounded onto it: 300.004 m against 300 m is written
+    "300.004 m", not "300 m" (a report must not read "300 m does not meet ≤ 300 m").
     """
     if value is None:
         return "—"
     if isinstance(value, float):
-        text = (
-            f"{value:.6g}"
-            if abs(value) >= 1e5 or (value and abs(value) < 1e-3)
-            else (f"{value:.2f}".rstrip("0").rstrip("."))
-        )
+        text = _number(value)
+        if isinstance(against, int | float) and not isinstance(against, bool):
+            digits = 2
+            while value != against and text == _number(float(against), digits) and digits < 12:
+                digits += 1
+                text = _number(value, digits)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        text = f"{value:,}"
     elif isinstance(value, list | tuple):
         text = "–".join(str(v) for v in value) if len(value) == 2 else ", ".join(map(str, value))
     else:
@@ -86,4 +104,4 @@ def format_quantity(value: object, unit: str) -> str:
         return f"{text}%"
     if unit in ("count", "1", "", "year"):
         return text
-    return f"{text} {unit}"
+    return f"{text} {_SHOWN_UNITS.get(unit, unit)}"

@@ -35,8 +35,16 @@ def _parse_legend(values: tuple[str, ...]) -> dict[str, str] | None:
     legend: dict[str, str] = {}
     for value in values:
         if "=" in value:
-            code, _, label = value.partition("=")
-            legend[code.strip()] = label.strip()
+            # `--legend 1=maize --legend 2=wheat`, or `--legend '1=maize,2=winter wheat'`
+            for pair in value.split(","):
+                code, sep, label = pair.partition("=")
+                if not sep or not code.strip() or not label.strip():
+                    raise click.BadParameter(
+                        f"{pair.strip()!r} is not CODE=LABEL (write --legend 1=maize "
+                        "--legend 2=wheat, or '1=maize,2=wheat')",
+                        param_hint="--legend",
+                    )
+                legend[code.strip()] = label.strip()
             continue
         path = Path(value)
         try:

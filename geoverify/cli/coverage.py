@@ -75,14 +75,17 @@ def _coverage(
             "coverage", base, {"rasters": [str(f) for f in files], **extra, **picked}, paths[0]
         )
         key_countries = "raster"
+    points = kinds == {"vector"} and first.suffix.lower() in (".csv", ".txt")
     try:
+        if points:
+            raise EvidenceError("a table of sites (points) covers no area", source=paths[0])
         area = measure_area(ev, {"measure": "valid_area"}, context)
         out["area_km2"] = area.value
         out["area_method"] = area.details.get("method")
     except GeoverifyError as exc:
-        if "cube" not in kinds:
+        if "cube" not in kinds and "vector" not in kinds:
             raise
-        out["area_km2"] = None
+        out["area_km2"] = None  # points, or a cube GDAL cannot georeference: countries still
         out["area_error"] = str(exc)
     options = {key_countries: str(first), **extra}
     if key_countries == "raster":

@@ -207,10 +207,10 @@ def _make_plan(
 @click.argument("map_path", metavar="MAP")
 @click.option(
     "--target-se",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, max=0.5, min_open=True),
     default=0.01,
     show_default=True,
-    help="Target standard error of overall accuracy (a proportion).",
+    help="Target standard error of overall accuracy, as a proportion (1% is 0.01).",
 )
 @click.option(
     "--target-se-ua",

@@ -20,6 +20,7 @@ from geoverify.report import (
     check_out_tree,
     refuse_symlinked_out,
     run_record,
+    verdict_counts,
     write_reports,
 )
 from geoverify.run import exit_code
@@ -146,7 +147,7 @@ def verify(
     report = build_report(sub, cat, results, report_dir=out_dir, run=run)
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)
-    summary = ", ".join(f"{v} {k}" for k, v in report["summary"].items() if v)
+    summary = ", ".join(f"{v} {k}" for k, v in verdict_counts(report).items() if v)
     if left_out:
         total = len(evaluated) + len(left_out)
         click.echo(

@@ -23,6 +23,7 @@ are allowed.  Validation is strict and errors name ``file:line`` and the key.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ from typing import Any
 from geoverify.checks.registry import get_spec, path_keys
 from geoverify.config.toml import TomlSource, load_toml
 from geoverify.errors import EvidenceError, SubmissionError
-from geoverify.model.catalogue import Catalogue
+from geoverify.model.catalogue import Catalogue, Indicator
 from geoverify.model.evidence import Evidence, Submission, resolve_location
 
-__all__ = ["evidence_keys", "load_submission"]
+__all__ = ["evidence_keys", "item_keys", "load_submission"]
 
 _PROJECT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str,
@@ -118,7 +119,9 @@ def load_submission(path: str | Path, catalogue: Catalogue) -> Submission:
                 f"evidence for {ident!r} is given twice",
                 'Merge the two tables ([evidence.X.Y] and [evidence."X.Y"]) into one.',
             )
-        evidence[ident] = _build_evidence(ident, indicator.check, table, keys, source, fail)
+        evidence[ident] = _build_evidence(
+            ident, indicator.check, table, keys, source, fail, item_keys(indicator)
+        )
     return Submission(
         path=source.path,
         project=project,
@@ -175,6 +178,52 @@ def evidence_keys(kind: str) -> dict[str, type | tuple[type, ...]]:
     return {**_COMMON, **get_spec(kind).evidence_types()}
 
 
+#: Keys every listed item may carry: its title and date, a note, its proof, where it is.
+_ITEM_KEYS = frozenset(
+    {
+        "title",
+        "date",
+        "note",
+        "description",
+        "file",
+        "url",
+        "doi",
+        "country",
+        "city",
+        "site",
+        "region",
+        "organisation",
+        "lon",
+        "lat",
+    }
+)
+
+
+def item_keys(indicator: Indicator) -> frozenset[str]:
+    """The keys a listed item of ``indicator`` may carry.
+
+    The common ones (:data:`_ITEM_KEYS`), every field the indicator's ``each``,
+    ``also`` and ``params`` read (``participants``, ``event``, ``group``,
+    ``amount`` …), and the evidence keys of the check kinds that measure an item
+    (a product's ``raster``, a model's ``map`` and ``reference``).  A typo
+    (``dio = …``) is then a load error with ``file:line``, not an item silently
+    without proof.
+    """
+    keys = set(_ITEM_KEYS)
+    keys |= {c.field for c in indicator.each if c.field}
+    keys |= {c.field for c in indicator.also if c.field}
+    for name in ("field", "sum"):
+        value = indicator.params.get(name)
+        if isinstance(value, str):
+            keys.add(value)
+    if indicator.check == "share":
+        keys.add("group")
+    kinds = {indicator.check} | {c.check for c in indicator.each if c.check}
+    for kind in kinds:
+        keys |= set(get_spec(str(kind)).evidence)
+    return frozenset(keys)
+
+
 def _build_evidence(
     ident: str,
     kind: str,
@@ -182,6 +231,7 @@ def _build_evidence(
     keys: list[str | int],
     source: TomlSource,
     fail: Any,
+    known_item_keys: frozenset[str] = frozenset(),
 ) -> Evidence:
     if not isinstance(table, dict):
         raise fail(keys, f"evidence for {ident!r} must be a table", "Write [evidence.X.Y].")
@@ -200,6 +250,16 @@ def _build_evidence(
         if not isinstance(title, str) or not title.strip():
             raise fail(item_keys, f"item {n + 1} of {ident!r} has no title", 'Add title = "...".')
         _check_paths(item, base, item_keys, fail, files)
+        for key in item:
+            if key not in known_item_keys:
+                close = difflib.get_close_matches(key, sorted(known_item_keys), n=1)
+                raise fail(
+                    [*item_keys, key],
+                    f"item {n + 1} of {ident!r}: unknown key {key!r}"
+                    + (f" (did you mean {close[0]!r}?)" if close else ""),
+                    "Item keys: title, date, note, a proof (file, url or doi) and the fields the "
+                    f"indicator reads ({', '.join(sorted(known_item_keys - _ITEM_KEYS))}).",
+                )
         items.append(
             Evidence(
                 indicator=ident,

@@ -75,8 +75,18 @@ def decide_count(
     counted: int,
     uncertain: int,
     aggregates: Sequence[tuple[Verdict, str, Any]],
+    aggregates_with_uncertain: Sequence[tuple[Verdict, str, Any]] | None = None,
 ) -> Result:
     """The result of a counted indicator with ``each`` and ``also`` conditions.
+
+    Every condition is decided twice: on the items that count, and on those plus
+    the items whose per-item verdict is inconclusive.  A condition met on the
+    counted items is met; one met only with the inconclusive items is
+    ``inconclusive`` (they may or may not count); one missed either way decides
+    as measured.  The worst of the count's verdict and the conditions' verdicts
+    (:data:`SEVERITY`) is the indicator's: when the rule and all conditions are
+    met only with the inconclusive items, the verdict is ``inconclusive``, never
+    ``fail``.
 
     Parameters
     ----------
@@ -86,8 +96,11 @@ def decide_count(
     counted, uncertain : int
         Items that count, and items whose per-item verdict is inconclusive.
     aggregates : sequence
-        ``(verdict, sentence, observed)`` of every ``also`` condition
-        (:func:`decide_aggregate`).
+        ``(verdict, sentence, observed)`` of every ``also`` condition on the counted
+        items (:func:`decide_aggregate`).
+    aggregates_with_uncertain : sequence, optional
+        The same conditions on the counted and the inconclusive items (in the same
+        order); ``None`` when no item is inconclusive.
     """
     result = decide(indicator, measurement)
     if result.verdict is Verdict.FAIL and uncertain:
@@ -102,16 +115,45 @@ def decide_count(
             result.details["reason"] = reason("inconclusive", text)
     if not aggregates:
         return result
-    result.details["also"] = [
-        {"condition": text, "observed": observed, "verdict": str(verdict)}
-        for verdict, text, observed in aggregates
-    ]
-    failed = [text for verdict, text, _ in aggregates if verdict is not Verdict.PASS]
+    if aggregates_with_uncertain is not None and len(aggregates_with_uncertain) != len(aggregates):
+        raise ValueError("aggregates_with_uncertain must list the same conditions as aggregates")
+    rows: list[dict[str, Any]] = []
+    failed: list[str] = []
+    open_: list[str] = []
+    verdicts: list[Verdict] = []
+    for k, (verdict, text, observed) in enumerate(aggregates):
+        row: dict[str, Any] = {"condition": text, "observed": observed, "verdict": str(verdict)}
+        effective = verdict
+        only_with = ""
+        if verdict is not Verdict.PASS and uncertain and aggregates_with_uncertain is not None:
+            v_with, text_with, observed_with = aggregates_with_uncertain[k]
+            row["with_inconclusive_items"] = {
+                "condition": text_with,
+                "observed": observed_with,
+                "verdict": str(v_with),
+            }
+            if v_with is Verdict.PASS:
+                effective = Verdict.INCONCLUSIVE
+                only_with = f" — met only if the {uncertain} inconclusive item(s) count"
+        if effective is Verdict.INCONCLUSIVE:
+            open_.append(text + only_with)
+        elif effective is not Verdict.PASS:
+            failed.append(text)
+        row["verdict"] = str(effective)
+        rows.append(row)
+        verdicts.append(effective)
+    result.details["also"] = rows
+    first = result.details.get("reason", {}).get("text", "")
     if failed:
         result.message += "; but " + "; ".join(failed)
-        first = result.details.get("reason", {}).get("text", "")
         result.details["reason"] = reason(
             "condition_failed", f"{first}; but {'; '.join(failed)}".lstrip("; ")
         )
-    result.verdict = worst([result.verdict, *(v for v, _, _ in aggregates)])
+    if open_:
+        result.message += "; undecided: " + "; ".join(open_)
+        if not failed and result.verdict is not Verdict.FAIL:
+            result.details["reason"] = reason(
+                "inconclusive", f"{first}; undecided: {'; '.join(open_)}".lstrip("; ")
+            )
+    result.verdict = worst([result.verdict, *verdicts])
     return result

@@ -16,6 +16,7 @@ Rules (DESIGN.md, contract):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,14 +95,18 @@ def decide_condition(
         return (*_spans(value, threshold), value, None)
     if op == "includes":
         return (*_includes(value, threshold), value, None)
-    shown = format_quantity(value, unit)
+    scalar = threshold if isinstance(threshold, int | float) else None
+    shown = format_quantity(value, unit, against=scalar)
     if ci is None:
         ok = compare(float(value), op, threshold)
         verdict = Verdict.PASS if ok else Verdict.FAIL
         relation = "meets" if ok else "does not meet"
         return verdict, f"{shown} {relation} the rule {rule}", value, None
     low, high = ci
-    interval = f"{shown} (95% CI {format_quantity(low, unit)} to {format_quantity(high, unit)})"
+    label = str(measurement.details.get("interval_label", "95% CI"))
+    low_shown = format_quantity(low, unit, against=scalar)
+    high_shown = format_quantity(high, unit, against=scalar)
+    interval = f"{shown} ({label} {low_shown} to {high_shown})"
     if op == "between":
         lo_t, hi_t = threshold
         passes = low >= lo_t and high <= hi_t
@@ -154,11 +159,14 @@ def _covers(
 ) -> tuple[Verdict, str]:
     first, last = value[0], value[-1]
     low, high = threshold
-    missing = [m for m in measurement.missing if _within(m, low, high)]
+    bad = _unparseable([first, last, *(m for m in measurement.missing if not _more(m))])
+    if bad:
+        return Verdict.ERROR, _unparseable_sentence(bad)
+    missing = [m for m in measurement.missing if _more(m) or _within(m, low, high)]
     problems = []
-    if first > low:
+    if _year(first) > low:  # type: ignore[operator]
         problems.append(f"starts at {first}, after {low}")
-    if last < high:
+    if _year(last) < high:  # type: ignore[operator]
         problems.append(f"ends at {last}, before {high}")
     if missing:
         problems.append(f"missing {', '.join(map(str, missing))}")
@@ -180,29 +188,59 @@ def _spans(value: Sequence[Any], threshold: Sequence[float]) -> tuple[Verdict, s
     """First and last present (gaps allowed): ``value`` = [first, …, last]."""
     first, last = value[0], value[-1]
     low, high = threshold
+    bad = _unparseable([first, last])
+    if bad:
+        return Verdict.ERROR, _unparseable_sentence(bad)
     problems = []
-    if _year(first) > low:
+    if _year(first) > low:  # type: ignore[operator]
         problems.append(f"starts at {first}, after {low}")
-    if _year(last) < high:
+    if _year(last) < high:  # type: ignore[operator]
         problems.append(f"ends at {last}, before {high}")
     if problems:
         return Verdict.FAIL, f"spans {first}–{last} but " + "; ".join(problems)
     return Verdict.PASS, f"spans {first}–{last}, which reaches from {low} to {high}"
 
 
-def _year(step: Any) -> float:
-    try:
-        return float(str(step)[:4])
-    except ValueError:
-        return float("nan")
+_YEAR = re.compile(r"^\s*(\d{4})(?:$|[-/.T ])")
+_MORE = re.compile(r"^\.\.\. \d+ more$")
+
+
+def _year(step: Any) -> int | None:
+    """The year of a period step (``2020``, ``2020.0``, ``"2020-07"``); ``None`` if none.
+
+    A step is read only when it starts with a four-digit year followed by nothing
+    or a date separator: ``"20x5"``, ``"n/a"``, ``5`` or ``"202"`` are unparseable.
+    """
+    if isinstance(step, bool):
+        return None
+    if isinstance(step, float):
+        if not math.isfinite(step) or not step.is_integer():
+            return None
+        step = int(step)
+    match = _YEAR.match(str(step))
+    return int(match.group(1)) if match else None
+
+
+def _more(step: Any) -> bool:
+    """The period check's ``"... N more"`` marker of a truncated list of missing steps."""
+    return isinstance(step, str) and bool(_MORE.match(step))
+
+
+def _unparseable(steps: Sequence[Any]) -> list[Any]:
+    return [s for s in steps if _year(s) is None]
+
+
+def _unparseable_sentence(bad: Sequence[Any]) -> str:
+    shown = ", ".join(repr(b) for b in bad[:5])
+    return (
+        f"cannot read a year from the period step(s) {shown}: a step must start with a "
+        "four-digit year (2020, 2020-07, 2020-07-01), so the period cannot be decided"
+    )
 
 
 def _within(step: Any, low: float, high: float) -> bool:
-    try:
-        year = int(str(step)[:4])
-    except ValueError:
-        return True
-    return low <= year <= high
+    year = _year(step)
+    return year is not None and low <= year <= high
 
 
 def _includes(value: Sequence[Any], threshold: Sequence[Any]) -> tuple[Verdict, str]:
@@ -245,6 +283,8 @@ def decide(indicator: Any, measurement: Measurement) -> Result:
         ]
     details["reading"] = indicator.reading
     code = _code(verdict, indicator.op)
+    if verdict is Verdict.ERROR and value is not None:  # a value the rule cannot read
+        code = "error"
     if verdict is Verdict.INCONCLUSIVE and measurement.details.get("inconclusive_reason"):
         code = "inconclusive"
     details["reason"] = reason(code, sentence)

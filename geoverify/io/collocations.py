@@ -14,6 +14,7 @@ reference      yes       the reference value
 unit           yes [2]_  the unit of retrieved, reference and uncertainty
 uncertainty    no        the uncertainty reported with the retrieval (1 sigma)
 station        no        reference station or site (``site`` accepted)
+sounding_id    no        id of the retrieved sounding (``sounding`` accepted)
 orbit          no        orbit number or id
 time           no        ISO 8601 time of the sounding
 lon, lat       no        position (degrees)
@@ -31,6 +32,13 @@ mole fraction and a column density are different quantities: converting one
 into the other needs the column of dry air, ``N_col = x · N_dry`` (Wunch et
 al. 2011), and is refused unless the submission gives it (evidence key
 ``dry_air_column`` or a ``dry_air_column`` column, molecules/cm2).
+
+Repeated rows count once (:data:`DISTINCT_RULE`): with a ``sounding_id``
+column, a row repeating the sounding id of an earlier row; a row without a
+sounding id, one repeating the station, orbit, time, position and values of an
+earlier row.  Copies of one collocation would otherwise inflate ``n`` and
+narrow every interval.  The dropped rows are counted (``frame.attrs
+["duplicate_rows"]``, reported by :func:`describe_units`).
 
 References
 ----------
@@ -52,6 +60,7 @@ from geoverify.io.table import read_table
 from geoverify.units import UNITS, dimension
 
 __all__ = [
+    "DISTINCT_RULE",
     "GAS_UNITS",
     "convert_values",
     "describe_units",
@@ -71,6 +80,17 @@ _GAS_ALIASES: dict[str, str] = {
     "NO2": "NO2",
     "XNO2": "NO2",
 }
+
+#: The rule by which repeated collocation rows count once.
+DISTINCT_RULE = (
+    "distinct collocations: a row repeating the sounding_id of an earlier row or, when it "
+    "has no sounding_id, the station, orbit, time, lon, lat, retrieved, reference and "
+    "uncertainty (the columns the table has) of an earlier row, is the same collocation "
+    "and counts once"
+)
+
+#: Columns compared for a repeated collocation (those the table has).
+_IDENTITY = ("station", "orbit", "time", "lon", "lat", "retrieved", "reference", "uncertainty")
 
 #: Plausible range of a dry-air column in molecules/cm2 (sea level: about 2.1e25).
 DRY_AIR_RANGE: tuple[float, float] = (1e24, 1e26)
@@ -283,6 +303,8 @@ def read_collocations(
     frame = read_table(location, display=shown)
     if "site" in frame and "station" not in frame:
         frame = frame.rename(columns={"site": "station"})
+    if "sounding" in frame and "sounding_id" not in frame:
+        frame = frame.rename(columns={"sounding": "sounding_id"})
     missing = [c for c in ("retrieved", "reference") if c not in frame]
     if missing:
         raise EvidenceError(
@@ -406,22 +428,44 @@ def read_collocations(
             )
         out[column] = converted
     out["difference"] = out["retrieved"] - out["reference"]
+    rows_of_gas = len(out)
+    ids = frame.get("sounding_id")
+    out, duplicates = _distinct_rows(out, ids)
     out.attrs.update(
+        duplicate_rows=duplicates,
+        distinct_rule=DISTINCT_RULE,
         gas=target_gas,
         unit=target_unit,
         source_units=sorted(set(units) | set(ref_units)),
         rows_in_file=rows_in_file,
-        rows_other_gases=rows_in_file - len(out),
+        rows_other_gases=rows_in_file - rows_of_gas,
         source=shown,
     )
     return out
 
 
+def _distinct_rows(out: pd.DataFrame, ids: pd.Series | None) -> tuple[pd.DataFrame, int]:
+    """Drop repeated collocations (:data:`DISTINCT_RULE`); the kept rows and the count dropped."""
+    if out.empty:
+        return out, 0
+    columns = [c for c in _IDENTITY if c in out and out[c].notna().any()]
+    repeated = np.array(out[columns].astype(str).duplicated().to_numpy())
+    if ids is not None:  # a row with a sounding id is identified by it, not by its values
+        known = ids.notna().to_numpy()
+        same_id = ids.astype(str).str.strip().duplicated().to_numpy() & known
+        repeated = np.where(known, same_id, repeated)
+    kept = out.loc[~repeated].reset_index(drop=True)
+    kept.attrs.update(out.attrs)
+    return kept, int(repeated.sum())
+
+
 def describe_units(frame: pd.DataFrame) -> Mapping[str, Any]:
-    """What the unit handling did, for a report's details."""
+    """What the unit handling did (and how many repeated rows were dropped), for a report."""
     attrs = frame.attrs
     return {
         "unit": attrs.get("unit"),
         "source_units": list(attrs.get("source_units", [])),
         "converted": attrs.get("source_units", []) != [attrs.get("unit")],
+        "duplicate_rows": int(attrs.get("duplicate_rows", 0)),
+        "distinct_rule": attrs.get("distinct_rule", DISTINCT_RULE),
     }

@@ -30,9 +30,11 @@ from geoverify.model.evidence import Evidence, is_remote, resolve_location
 
 __all__ = [
     "IDENTITY_RULE",
+    "TRACKING_PARAMETERS",
     "ProvenItem",
     "categories",
     "distinct_values",
+    "doi_name",
     "duplicates",
     "field_sum",
     "identities",
@@ -46,10 +48,14 @@ __all__ = [
 #: How listed items are told apart; shown in every count and share result.
 IDENTITY_RULE = (
     "listed items are distinct by identity: two items are the same item when they share a "
-    "normalised DOI (case-insensitive, without a doi.org or doi: prefix), a normalised URL "
-    "(http and https alike, host in lower case, no default port, fragment or trailing "
-    "slash), the sha256 of their proof file, or a normalised title (Unicode NFKC, "
-    "case-folded, punctuation and whitespace collapsed) unless both carry different DOIs "
+    "normalised DOI (case-insensitive, %-escapes decoded, without a doi.org or doi: prefix, "
+    "trailing '.,;', or the query and fragment of a doi.org URL), a normalised URL (http "
+    "and https alike, host in lower case, no default port, escapes of unreserved characters "
+    "decoded, dot segments removed, no fragment or trailing slash, tracking parameters such as "
+    "utm_*, fbclid and gclid dropped; the other query parameters are kept, in sorted order, "
+    "since they may name different pages), the sha256 of their proof file, or a normalised "
+    "title (Unicode NFKC, case-folded, punctuation and whitespace collapsed) unless both "
+    "carry different DOIs "
     "(a DOI names one registered object: two events of the same title with their own DOIs "
     "are two); the first listing counts, later listings are reported as duplicates and do "
     "not count"
@@ -57,10 +63,45 @@ IDENTITY_RULE = (
 
 
 # DOI syntax as recommended by Crossref: 10.NNNN/suffix (https://www.crossref.org/blog/dois-and-matching-regular-expressions/)
-_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI_NAME = re.compile(r"^(10\.\d{4,9}/\S+)$")
 
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+#: Hosts whose URL path is a DOI name.
+_DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
+
+#: Query parameters that track a click and never name a different page (dropped from URLs).
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "spm",
+    }
+)
+
+#: Characters RFC 3986 §2.3 calls unreserved: their %-escapes are decoded (§6.2.2.2).
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -94,9 +135,9 @@ def _proof_of(item: Evidence) -> tuple[str | None, str | None]:
     problems = []
     doi = item.get("doi")
     if doi is not None:
-        match = _DOI.match(str(doi).strip())
-        if match:
-            return f"doi:{match.group(1)}", None
+        name = doi_name(doi)
+        if name is not None:
+            return f"doi:{name}", None
         problems.append(f"doi {doi!r} is not a DOI (10.NNNN/suffix)")
     url = item.get("url")
     if url is not None:
@@ -118,24 +159,94 @@ def _proof_of(item: Evidence) -> tuple[str | None, str | None]:
     return None, "; ".join(problems)
 
 
-def normalise_doi(value: Any) -> str | None:
-    """The DOI in ``value`` (``10.NNNN/suffix``, lower case: DOIs are case-insensitive), or None.
+def doi_name(value: Any) -> str | None:
+    """The DOI name in ``value`` as written (case kept), or None when it holds none.
+
+    Accepts ``10.NNNN/suffix``, ``doi:10.NNNN/suffix`` and doi.org URLs
+    (``https://doi.org/…``, ``dx.doi.org``).  From a URL the query and the
+    fragment are dropped and the %-escapes of the path decoded (``10.5281%2Fzenodo.1``
+    is ``10.5281/zenodo.1``: a DOI is URL-encoded when it is put in a URL);
+    trailing ``.``, ``,`` and ``;`` (punctuation of the sentence a DOI was copied
+    from) are dropped.
 
     References
     ----------
-    .. [1] DOI Handbook, section 2.4 (DOI names are case-insensitive),
+    .. [1] DOI Handbook, section 2.5.2.4 (encoding DOI names in URLs),
+       https://www.doi.org/the-identifier/resources/handbook/2_numbering
+    .. [2] Crossref, "DOIs and matching regular expressions" (the 10.NNNN/suffix
+       pattern), https://www.crossref.org/blog/dois-and-matching-regular-expressions/
+    """
+    from urllib.parse import unquote
+
+    text = str(value).strip()
+    if _URL.match(text):
+        parts = urlsplit(text)
+        if (parts.hostname or "").lower() not in _DOI_HOSTS:
+            return None
+        text = unquote(parts.path).lstrip("/")
+    elif text[:4].lower() == "doi:":
+        text = unquote(text[4:].strip())
+    text = text.rstrip(".,;")
+    match = _DOI_NAME.match(text)
+    return match.group(1) if match else None
+
+
+def normalise_doi(value: Any) -> str | None:
+    """The DOI in ``value`` (see :func:`doi_name`), case-folded, or None.
+
+    DOI names are case-insensitive, so ``10.5281/ZENODO.1`` and
+    ``https://doi.org/10.5281/zenodo.1?utm_source=x#a`` are one DOI.
+
+    References
+    ----------
+    .. [1] DOI Handbook, section 2.4 (DOI names are case-insensitive: "all ASCII
+       characters are converted to upper case" before comparison),
        https://www.doi.org/the-identifier/resources/handbook/2_numbering
     """
-    match = _DOI.match(str(value).strip())
-    return match.group(1).casefold() if match else None
+    name = doi_name(value)
+    return name.casefold() if name is not None else None
+
+
+def _decode_unreserved(text: str) -> str:
+    """Escapes of unreserved characters decoded, the others in upper-case hex (RFC 3986 §6.2.2)."""
+
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
+
+    return _ESCAPE.sub(one, text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4: ``/a/./b/../c`` is ``/a/c``."""
+    out: list[str] = []
+    for segment in path.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(out) > 1:
+                out.pop()
+            continue
+        out.append(segment)
+    return "/".join(out)
 
 
 def normalise_url(value: Any) -> str | None:
     """``value`` as a comparable http(s) URL, or None when it is not one.
 
     Host in lower case (RFC 3986 §6.2.2.1), default ports dropped (§6.2.3),
-    http and https alike, no fragment, no trailing slash; path and query kept
-    as given.
+    %-escapes of unreserved characters decoded and the others in upper-case hex
+    (§6.2.2.1–2, so ``/%70aper`` is ``/paper``), dot segments removed
+    (§6.2.2.3), http and https alike, no fragment (it never reaches the
+    server), no trailing slash.  Query parameters that only track a click
+    (``utm_*`` and :data:`TRACKING_PARAMETERS`, compared case-insensitively)
+    are dropped; the others are kept, since they may name a different page
+    (``?id=1`` and ``?id=2``), and sorted, so that their order does not matter.
+
+    References
+    ----------
+    .. [1] Berners-Lee, T., Fielding, R. & Masinter, L. (2005). Uniform Resource
+       Identifier (URI): Generic Syntax. RFC 3986, sections 2.3, 5.2.4 and 6.2.
     """
     text = str(value).strip()
     if not _URL.match(text):
@@ -143,10 +254,22 @@ def normalise_url(value: Any) -> str | None:
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    try:
+        port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    except ValueError:  # a port that is not a number: not a usable URL
+        return None
     netloc = host if port is None else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return urlunsplit(("http", netloc, path, parts.query, ""))  # http and https alike
+    path = _remove_dot_segments(_decode_unreserved(parts.path)).rstrip("/")
+    kept = []
+    for pair in parts.query.split("&"):
+        if not pair:
+            continue
+        name = _decode_unreserved(pair.split("=", 1)[0]).casefold()
+        if name.startswith("utm_") or name in TRACKING_PARAMETERS:
+            continue
+        kept.append(_decode_unreserved(pair))
+    query = "&".join(sorted(kept))
+    return urlunsplit(("http", netloc, path, query, ""))  # http and https alike
 
 
 def normalise_title(value: Any) -> str:

@@ -16,6 +16,12 @@ Pixel centres are transformed to the earlier tile's CRS with PROJ, so tiles in
 different UTM zones are handled as well as tiles on one grid (where the rule is
 exact to the pixel).  Tiles that touch no earlier tile are tallied without any
 test (the common case of a partition).
+
+:func:`raster_locations` is the one way the checks (area, pixel size, classes,
+countries) read the evidence's ``raster`` and ``rasters``: globs expanded and
+confined to the submission's folder, and every file counted once
+(:data:`DUPLICATE_RULE`): the same tile listed twice, or under two names or
+symbolic links, is one tile.
 """
 
 from __future__ import annotations
@@ -32,17 +38,21 @@ import numpy as np
 
 from geoverify.errors import EvidenceError
 from geoverify.io.masks import valid_mask
-from geoverify.io.raster import open_raster
-from geoverify.model.evidence import is_remote
+from geoverify.io.raster import georeference, open_raster
+from geoverify.model.evidence import Evidence, is_remote
 
 __all__ = [
+    "DUPLICATE_RULE",
     "OVERLAP_RULE",
+    "RasterLocations",
     "Tile",
     "earlier_cover",
     "expand_tiles",
     "open_tiles",
     "overlapping_earlier",
+    "raster_locations",
     "tile_class_counts",
+    "touches",
 ]
 
 #: The overlap rule, as results state it.
@@ -52,7 +62,87 @@ OVERLAP_RULE = (
     "not counted again (centres transformed between CRSs with PROJ)"
 )
 
+#: How files listed more than once are counted, as results state it.
+DUPLICATE_RULE = (
+    "each file counts once: the same file listed twice (under `raster` and `rasters`, twice "
+    "in `rasters`, matched by two globs, or under two names or symbolic links resolving to "
+    "the same real path; URLs compared as written) is one file"
+)
+
 _GLOB_CHARS = ("*", "?", "[")
+
+
+@dataclass(frozen=True)
+class RasterLocations:
+    """The files of ``raster`` and ``rasters``, each once, and the listings dropped as repeats."""
+
+    #: Resolved paths (real paths) and URLs, in the order listed (``raster`` first).
+    paths: list[str]
+    #: Each repeated listing as shown in the manifest, with the file it repeats.
+    repeats: list[dict[str, str]]
+
+    def details(self) -> dict[str, Any]:
+        """What a result reports about repeats (empty when there were none)."""
+        if not self.repeats:
+            return {}
+        return {"repeated_listings": self.repeats, "duplicate_rule": DUPLICATE_RULE}
+
+    def note(self) -> str:
+        """A sentence for a result's message (empty when there were no repeats)."""
+        if not self.repeats:
+            return ""
+        return (
+            f"{len(self.repeats)} repeated listing(s) of the same file counted once "
+            f"({', '.join(r['listed'] for r in self.repeats[:5])})"
+        )
+
+
+def raster_locations(
+    evidence: Evidence, *, keys: Sequence[str] = ("raster", "rasters"), hint: str | None = None
+) -> RasterLocations:
+    """The files the evidence names under ``raster`` and ``rasters``, each once.
+
+    ``raster`` is one path or URL; ``rasters`` a list of paths, URLs and globs
+    (:func:`expand_tiles`, confined to the submission's folder).  Local files
+    are identified by their real path (symbolic links and ``./`` resolved), so
+    a file listed twice, or under two names, is kept once in its first position
+    (:data:`DUPLICATE_RULE`).
+
+    Raises
+    ------
+    EvidenceError
+        When none of ``keys`` names a file (``hint`` says what to add), or a glob
+        matches nothing or leaves the folder.
+    """
+    listed: list[tuple[str, str]] = []  # (as shown, resolved)
+    for key in keys:
+        if key not in evidence:
+            continue
+        value = evidence.get(key)
+        shown = [value] if isinstance(value, str) else [str(v) for v in value or []]
+        resolved = evidence.locations(key)
+        for text, location in zip(shown, resolved, strict=True):
+            matches = expand_tiles([location], evidence.base)
+            listed.extend((text if len(matches) == 1 else evidence.display(m), m) for m in matches)
+    if not listed:
+        raise EvidenceError(
+            "no raster to measure",
+            source=evidence.where,
+            hint=hint
+            or f'Add `raster = "map.tif"` or `rasters = ["tile_1.tif", …]` to the evidence of '
+            f"{evidence.indicator}.",
+        )
+    seen: dict[str, str] = {}
+    paths: list[str] = []
+    repeats: list[dict[str, str]] = []
+    for text, location in listed:
+        key = location if is_remote(location) else os.path.realpath(location)
+        if key in seen:
+            repeats.append({"listed": text, "same_file_as": seen[key]})
+            continue
+        seen[key] = text
+        paths.append(location if is_remote(location) else key)
+    return RasterLocations(paths, repeats)
 
 
 @dataclass(frozen=True)
@@ -72,7 +162,9 @@ def expand_tiles(locations: Sequence[str], base: str | os.PathLike[str] | None =
     """The tiles named by ``locations``: paths, URLs and globs (expanded, sorted, deduplicated).
 
     A glob is confined to ``base`` (the submission's folder): matches outside it
-    (through ``..`` or symbolic links) are refused.
+    (through ``..`` or symbolic links) are refused.  Local paths come back as
+    real paths (symbolic links resolved), so that a file matched under two names
+    is one tile.
 
     Raises
     ------
@@ -100,7 +192,7 @@ def expand_tiles(locations: Sequence[str], base: str | os.PathLike[str] | None =
                     source=location,
                     hint="Keep the tiles inside the submission's folder.",
                 )
-            out.append(match)
+            out.append(os.path.realpath(match))
     return list(dict.fromkeys(out))
 
 
@@ -110,7 +202,9 @@ def open_tiles(locations: Sequence[str]) -> list[Tile]:
     Raises
     ------
     EvidenceError
-        A tile without CRS (tiles in different CRSs need theirs).
+        A tile without CRS (tiles in different CRSs need theirs).  A NetCDF
+        whose CRS GDAL misses but its attributes state gets it from
+        :func:`geoverify.io.raster.georeference`, as in the area check.
     """
     from rasterio.transform import array_bounds
     from rasterio.warp import transform_bounds
@@ -118,22 +212,19 @@ def open_tiles(locations: Sequence[str]) -> list[Tile]:
     tiles = []
     for location in locations:
         with open_raster(location) as ds:
-            if ds.crs is None:
+            crs, transform, _, _ = georeference(ds, location)
+            if crs is None:
                 raise EvidenceError(
                     "a tile has no CRS: tiles cannot be combined into one map",
                     source=location,
                     hint="Write the CRS into every tile (gdal_edit.py -a_srs EPSG:…).",
                 )
-            west, south, east, north = array_bounds(ds.height, ds.width, ds.transform)
+            west, south, east, north = array_bounds(ds.height, ds.width, transform)
             try:
-                box = transform_bounds(
-                    ds.crs, "EPSG:4326", west, south, east, north, densify_pts=21
-                )
+                box = transform_bounds(crs, "EPSG:4326", west, south, east, north, densify_pts=21)
             except Exception:  # PROJ cannot transform the bounds: assume anywhere
                 box = (-180.0, -90.0, 180.0, 90.0)
-            tiles.append(
-                Tile(location, ds.crs, ds.transform, ds.width, ds.height, ds.nodata, tuple(box))
-            )
+            tiles.append(Tile(location, crs, transform, ds.width, ds.height, ds.nodata, tuple(box)))
     return tiles
 
 

@@ -37,11 +37,13 @@ import logging
 import math
 import os
 import posixpath
+import re
 import urllib.parse
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError, EvidenceReadError, require
@@ -72,6 +74,7 @@ __all__ = [
     "metadata_period",
     "metadata_resolution",
     "prepare_stac",
+    "refuse_local_hrefs",
     "resolve_stac",
 ]
 
@@ -879,20 +882,38 @@ def prepare_stac(
       item (``title`` = item id, ``key`` = href, ``stac_item``), so that a
       check that measures one file measures each and the run combines them.
 
-    Keys the submission gives itself are never overwritten.
+    Checked when the indicator is evaluated (before any request), so the
+    refusal is that indicator's ``error`` result: evidence that gives ``stac``
+    together with a key the search fills (``key`` or ``many_key``, or
+    ``datetimes`` for a period) is refused, naming both, rather than letting
+    one silently override the other; and STAC items whose asset href is a local
+    path inside the submission's folder are refused
+    (:func:`refuse_local_hrefs`): the STAC item must point to the published data.
 
     Raises
     ------
     EvidenceError, EvidenceReadError
-        As :func:`resolve_stac`.
+        As :func:`resolve_stac`; and for the two refusals above.
     """
     from geoverify.model.evidence import Evidence as EvidenceType
 
     spec = evidence.get("stac")
     if spec is None:
         return evidence
+    filled = ["datetimes"] if datetimes else [k for k in (key, many_key) if k is not None]
+    both = [k for k in filled if k in evidence.options]
+    if both:
+        raise EvidenceError(
+            f"the evidence gives both `stac` and `{both[0]}`: the STAC search fills "
+            f"`{both[0]}`, so the two would name different data and one would silently "
+            "override the other",
+            source=evidence.where,
+            hint=f"Remove `{both[0]}` (the STAC items are then the evidence) or remove the "
+            "`stac` table (the listed files are then the evidence).",
+        )
     resolved = resolve_stac(spec, where=f"{evidence.where} (stac)", timeout=timeout)
     _check_hrefs(resolved, evidence.where)
+    refuse_local_hrefs(resolved, evidence.base, where=evidence.where)
     options: dict[str, Any] = {"stac_resolved": resolved}
     items = evidence.items
     if datetimes:
@@ -919,6 +940,37 @@ def prepare_stac(
             )
     merged = {**options, **evidence.options}
     return replace(evidence, options=merged, items=items)
+
+
+def refuse_local_hrefs(resolved: StacEvidence, base: str | os.PathLike[str], *, where: str) -> None:
+    """Refuse STAC items whose asset href is a local path inside the submission folder ``base``.
+
+    A STAC item is evidence because it names the published data; an asset
+    pointing back into the submission (``file://``, an absolute or relative
+    path resolving under ``base``, symbolic links followed) would make the
+    submission's own file — the map as its own "reference", say — look like
+    independently published data.
+
+    Raises
+    ------
+    EvidenceError
+        Naming the item, its href and the file it resolves to.
+    """
+    root = Path(os.path.realpath(base))
+    for item in resolved.items:
+        href = item.href
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", href):
+            continue  # http(s), s3, … : published data
+        path = Path(href) if Path(href).is_absolute() else root / href
+        real = Path(os.path.realpath(path))
+        if real == root or root in real.parents:
+            raise EvidenceError(
+                f"STAC item {item.id!r}: asset href {href!r} points back into the submission's "
+                f"folder ({real.relative_to(root).as_posix() or '.'}); refused",
+                source=f"{where} (stac)",
+                hint="A STAC item must point to the published data (an http(s) or s3 URL), "
+                "not to a file of the submission; give local files under their own keys instead.",
+            )
 
 
 def _check_hrefs(resolved: StacEvidence, where: str) -> None:

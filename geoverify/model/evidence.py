@@ -103,8 +103,8 @@ class Evidence:
 
     def display(self, location: str) -> str:
         """``location`` relative to the submission folder where possible."""
-        if is_remote(location):
-            return location
+        if is_remote(location) or self.base == Path(self.base.anchor):
+            return location  # ad-hoc commands use the filesystem root as their "folder"
         try:
             return Path(location).relative_to(self.base).as_posix()
         except ValueError:

@@ -22,7 +22,7 @@ import html
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,10 @@ from geoverify.units import format_quantity
 from geoverify.versions import versions
 
 __all__ = [
+    "BUNDLED_CATALOGUE",
     "FORMATS",
+    "MAX_ITEMS",
+    "REASON_CHARS",
     "Table",
     "build_report",
     "check_out_tree",
@@ -52,6 +55,7 @@ __all__ = [
     "summary_reason",
     "summary_table",
     "sweep_temporary",
+    "verdict_counts",
     "write_atomic",
     "write_reports",
 ]
@@ -170,10 +174,19 @@ def build_report(
     catalogue other than the bundled one are recorded relative to it (see
     :func:`_shown_path`).  ``run`` is :func:`run_record` (made here when not
     given): the time, command line and library versions behind the verdicts.
+
+    ``summary`` counts the results of each verdict and carries ``partial`` (true
+    when indicators of the submission were left out of the run, e.g. under
+    ``--indicator``) and ``left_out`` (how many), so that a partial run never
+    reads as a verdict on the whole submission even where ``run`` is ignored
+    (:func:`geoverify.testing.report_differences`, the recorded metrics).
     """
-    summary = {str(v): 0 for v in Verdict}
+    run = run if run is not None else run_record()
+    summary: dict[str, Any] = {str(v): 0 for v in Verdict}
     for result in results:
         summary[str(result.verdict)] += 1
+    summary["partial"] = bool(run.get("partial", False))
+    summary["left_out"] = len(run.get("left_out") or [])
     return {
         "geoverify_version": __version__,
         "catalogue": {
@@ -188,8 +201,14 @@ def build_report(
         },
         "results": [r.to_dict() for r in results],
         "summary": summary,
-        "run": run if run is not None else run_record(),
+        "run": run,
     }
+
+
+def verdict_counts(report: Mapping[str, Any]) -> dict[str, int]:
+    """The number of results of each verdict in ``report["summary"]`` (without ``partial``)."""
+    summary = report.get("summary") or {}
+    return {str(v): int(summary.get(str(v), 0)) for v in Verdict}
 
 
 def _value(result: dict[str, Any]) -> str:
@@ -426,7 +445,8 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
     if partial_note(report):
         lines += [f"> **⚠️ {partial_note(report)}**", ""]
     lines += [
-        "**Summary:** " + " · ".join(f"{_ICON[k]} {k} {v}" for k, v in report["summary"].items()),
+        "**Summary:** "
+        + " · ".join(f"{_ICON[k]} {k} {v}" for k, v in verdict_counts(report).items()),
         "",
     ]
     lines += _md_table(summary_table(report, catalogue))
@@ -510,7 +530,7 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
         )
         sections.append("".join(parts))
     summary = " · ".join(
-        f"<span class='{esc(k)}'>{esc(k)} {v}</span>" for k, v in report["summary"].items()
+        f"<span class='{esc(k)}'>{esc(k)} {v}</span>" for k, v in verdict_counts(report).items()
     )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -28,6 +28,7 @@ from geoverify.stats.budget import BudgetComponent, combine
 __all__ = [
     "budget_bars",
     "difference_histogram",
+    "draw_figures",
     "retrieval_figures",
     "save_png",
     "scatter_retrieved_reference",

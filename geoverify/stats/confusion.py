@@ -31,11 +31,12 @@ import numpy as np
 
 from geoverify.errors import EvidenceError
 from geoverify.geo.cellarea import CellAreas
-from geoverify.io.masks import mask_band_only, nodata_values, valid_mask
+from geoverify.io.masks import nodata_values, valid_mask
 from geoverify.io.raster import GDAL_OPTIONS, open_raster, read_failure, to_gdal_path
 from geoverify.io.scan import Window, add_counts, grid_of, iter_windows, scan, window_reader
 from geoverify.stats import kernels
 from geoverify.stats.options import POLYGON_RULES, RESAMPLING
+from geoverify.stats.tallies import band_info
 
 __all__ = [
     "PairCounts",
@@ -705,14 +706,9 @@ def class_areas_ha(
         A missing band, invalid pixels marked by a mask band only, latitudes beyond
         the poles.
     """
+    dtype, _, nodata = band_info(location, band)
     with open_raster(location) as ds:
-        if not 1 <= band <= ds.count:
-            raise EvidenceError(f"band {band} does not exist ({ds.count} bands)", source=location)
         t, crs, h, width = ds.transform, ds.crs, ds.height, ds.width
-        dtype = np.dtype(ds.dtypes[band - 1])
-        nodata = ds.nodatavals[band - 1]
-        if crs is not None:
-            mask_band_only(ds, band, location)
     if crs is None:
         return None
     areas = CellAreas(t, crs, width, h)

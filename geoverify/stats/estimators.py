@@ -111,6 +111,7 @@ __all__ = [
     "simple_random",
     "stratified_general",
     "stratified_map_classes",
+    "stratified_planner",
     "unequal_probability",
     "wilson_interval",
 ]
@@ -629,6 +630,60 @@ def stratified_map_classes(
 # --------------------------------------------------------------------------- Stehman 2014
 
 
+_Ratio = Callable[[int], "tuple[float | None, float | None]"]
+_Interval = Callable[[float | None, float | None, int], "tuple[float, float] | None"]
+
+
+def _class_accuracies(
+    names: Sequence[str],
+    mi: np.ndarray,
+    ri: np.ndarray,
+    users: _Ratio,
+    producers: _Ratio,
+    interval: _Interval,
+) -> tuple[
+    dict[str, str],
+    list[float | None],
+    list[float | None],
+    list[tuple[float, float] | None],
+    list[float | None],
+    list[float | None],
+    list[tuple[float, float] | None],
+    list[float | None],
+]:
+    """User's and producer's accuracy of each class, their SEs, intervals and F1.
+
+    ``users(j)`` and ``producers(j)`` give the ratio estimate of class ``j`` and its
+    SE (``None`` where undefined); ``interval(value, se, units)`` its 95% interval
+    on the ``units`` sample units mapped as (``mi == j``) or labelled (``ri == j``)
+    the class.  Returns ``undefined`` (why a figure is missing), then UA, its SE
+    and interval, PA, its SE and interval, and F1 (Stehman 2014, eqs. 14–17).
+    """
+    undefined: dict[str, str] = {}
+    ua: list[float | None] = []
+    ua_se: list[float | None] = []
+    pa: list[float | None] = []
+    pa_se: list[float | None] = []
+    f1: list[float | None] = []
+    ua_ci: list[tuple[float, float] | None] = []
+    pa_ci: list[tuple[float, float] | None] = []
+    for j, lab in enumerate(names):
+        u, use = users(j)
+        p_, pse = producers(j)
+        ua_ci.append(interval(u, use, int((mi == j).sum())))
+        pa_ci.append(interval(p_, pse, int((ri == j).sum())))
+        if u is None:
+            undefined[f"users_accuracy.{lab}"] = "class never mapped at a sample"
+        if p_ is None:
+            undefined[f"producers_accuracy.{lab}"] = "class absent from the reference sample"
+        ua.append(u)
+        ua_se.append(use)
+        pa.append(p_)
+        pa_se.append(pse)
+        f1.append(_f1(u, p_))
+    return undefined, ua, ua_se, ua_ci, pa, pa_se, pa_ci, f1
+
+
 def stratified_general(
     strata: Any,
     map_labels: Any,
@@ -797,28 +852,14 @@ def stratified_general(
     o_map, o_ref, o_cor, o_cell = 1, 1 + k, 1 + 2 * k, 1 + 3 * k
     area_p = [float(totals[o_ref + j] / big_n) for j in range(k)]
     area_se = [math.sqrt(var_total(unit(o_ref + j))) / big_n for j in range(k)]
-    undefined: dict[str, str] = {}
-    ua: list[float | None] = []
-    ua_se: list[float | None] = []
-    pa: list[float | None] = []
-    pa_se: list[float | None] = []
-    f1: list[float | None] = []
-    ua_ci: list[tuple[float, float] | None] = []
-    pa_ci: list[tuple[float, float] | None] = []
-    for j, lab in enumerate(names):
-        u, use = ratio(o_cor + j, o_map + j)
-        p_, pse = ratio(o_cor + j, o_ref + j)
-        ua_ci.append(interval(u, use, int((mi == j).sum())))
-        pa_ci.append(interval(p_, pse, int((ri == j).sum())))
-        if u is None:
-            undefined[f"users_accuracy.{lab}"] = "class never mapped at a sample"
-        if p_ is None:
-            undefined[f"producers_accuracy.{lab}"] = "class absent from the reference sample"
-        ua.append(u)
-        ua_se.append(use)
-        pa.append(p_)
-        pa_se.append(pse)
-        f1.append(_f1(u, p_))
+    undefined, ua, ua_se, ua_ci, pa, pa_se, pa_ci, f1 = _class_accuracies(
+        names,
+        mi,
+        ri,
+        lambda j: ratio(o_cor + j, o_map + j),
+        lambda j: ratio(o_cor + j, o_ref + j),
+        interval,
+    )
     p = (totals[o_cell:] / big_n).reshape(k, k)
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (mi, ri), 1)
@@ -1109,28 +1150,14 @@ def unequal_probability(
         p_j, se_j = se_ratio(o_ref + j, 0)
         area_p.append(float(p_j or 0.0))
         area_se.append(float(se_j or 0.0))
-    undefined: dict[str, str] = {}
-    ua: list[float | None] = []
-    ua_se: list[float | None] = []
-    pa: list[float | None] = []
-    pa_se: list[float | None] = []
-    f1: list[float | None] = []
-    ua_ci: list[tuple[float, float] | None] = []
-    pa_ci: list[tuple[float, float] | None] = []
-    for j, lab in enumerate(names):
-        u, use = se_ratio(o_cr + j, o_map + j)
-        p_, pse = se_ratio(o_cr + j, o_ref + j)
-        ua_ci.append(interval(u, use, int((mi == j).sum())))
-        pa_ci.append(interval(p_, pse, int((ri == j).sum())))
-        if u is None:
-            undefined[f"users_accuracy.{lab}"] = "class never mapped at a sample"
-        if p_ is None:
-            undefined[f"producers_accuracy.{lab}"] = "class absent from the reference sample"
-        ua.append(u)
-        ua_se.append(use)
-        pa.append(p_)
-        pa_se.append(pse)
-        f1.append(_f1(u, p_))
+    undefined, ua, ua_se, ua_ci, pa, pa_se, pa_ci, f1 = _class_accuracies(
+        names,
+        mi,
+        ri,
+        lambda j: se_ratio(o_cr + j, o_map + j),
+        lambda j: se_ratio(o_cr + j, o_ref + j),
+        interval,
+    )
     p = (totals[o_cell:] / big_n).reshape(k, k)
     counts = np.zeros((k, k), dtype=np.int64)
     np.add.at(counts, (mi, ri), 1)
@@ -1237,6 +1264,40 @@ def olofsson_sample_size(
     s = np.sqrt(u * (1 - u))
     denom = target_se**2 + ((w * s**2).sum() / population if population else 0.0)
     return math.ceil(float((w * s).sum()) ** 2 / denom - 1e-9)
+
+
+def stratified_planner(
+    e: Estimate,
+    weights: Sequence[float] | None = None,
+    rates: Sequence[float] | None = None,
+) -> Callable[[float], int | None]:
+    """The planner of a stratified (or unequal-probability) estimate of overall accuracy.
+
+    ``planner(threshold)`` (a proportion) is :func:`additional_samples` under the
+    stratified interval (``interval = "effective"``) at the estimate's overall
+    accuracy, SE and sample size, with ``H = n − df`` strata (primary units for a
+    cluster design); ``weights`` (stratum shares ``W_h``) and ``rates`` (each
+    stratum's proportion correct, 0.5 for a stratum without samples) give
+    Olofsson et al. (2014, eq. 13) its starting size.
+    """
+    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
+    strata = n - int(e.df if e.df is not None else n - 1)
+    w = None if weights is None else list(weights)
+    r = None if rates is None else list(rates)
+
+    def planner(threshold: float) -> int | None:
+        return additional_samples(
+            oa,
+            threshold,
+            n,
+            se=se,
+            weights=w,
+            users_accuracies=r,
+            interval="effective",
+            strata=strata,
+        )
+
+    return planner
 
 
 def additional_samples(

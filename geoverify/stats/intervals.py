@@ -24,7 +24,11 @@ Every interval a verdict is held against comes from here:
   correct or all wrong) ``n_eff = n`` is used (then adjusted alike), so a
   perfect small sample never claims certainty;
 - :func:`smallest_deciding_size` — the smallest total sample size at which a
-  monotone decision rule decides (search both ways from a start, then bisect).
+  monotone decision rule decides (search both ways from a start, then bisect);
+- :func:`median_ci` — the distribution-free interval of a median from order
+  statistics (Conover 1999, §3.2);
+- :func:`agreement_bounds` — what agreement with an imperfect reference product
+  says about the map's accuracy: the Fréchet (1951) bounds.
 
 No interval here is a Wald interval clipped to [0, 1].
 
@@ -43,6 +47,13 @@ References
 .. [8] Parker, J. D., Talih, M., Malec, D. J., et al. (2017). National Center for
    Health Statistics data presentation standards for proportions. *Vital and
    Health Statistics*, 2(175).
+.. [9] Conover, W. J. (1999). *Practical Nonparametric Statistics* (3rd ed.). Wiley,
+   §3.2 (confidence interval for a quantile).
+.. [10] Fréchet, M. (1951). Sur les tableaux de corrélation dont les marges sont
+   données. *Annales de l'Université de Lyon, Section A*, 14, 53–77.
+.. [11] Foody, G. M. (2010). Assessing the accuracy of land cover change with
+   imperfect ground reference data. *Remote Sensing of Environment*, 114(10),
+   2271–2285.
 .. [4] Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions
    with small expected number of positive counts estimated from survey data.
    *Survey Methodology*, 24(2), 193–201.
@@ -66,10 +77,13 @@ from geoverify.errors import EvidenceError
 
 __all__ = [
     "EFFECTIVE_INTERVAL",
+    "MIN_MEDIAN_ORDER_STATISTICS",
     "SCORE_INTERVAL",
     "Z95",
+    "agreement_bounds",
     "effective_interval",
     "effective_n",
+    "median_ci",
     "score_bounds",
     "score_interval",
     "smallest_deciding_size",
@@ -252,3 +266,91 @@ def smallest_deciding_size(
         else:
             lo = mid
     return hi
+
+
+#: Fewest order statistics with a distribution-free 95% interval of a median:
+#: ``P(x_(1) <= median <= x_(n)) = 1 - 2^(1-n)`` reaches 0.95 at n = 6 (Conover 1999).
+MIN_MEDIAN_ORDER_STATISTICS = 6
+
+
+def median_ci(values: Any, level: float = 0.95) -> tuple[float, float] | None:
+    """Distribution-free interval of the median from order statistics.
+
+    The interval ``[x_(r), x_(n-r+1)]`` with the largest ``r`` such that
+    ``P(B <= r - 1) <= (1 - level) / 2`` for ``B ~ Binomial(n, 1/2)``: its coverage
+    is at least ``level`` for any continuous distribution.
+
+    Parameters
+    ----------
+    values : array_like
+        The sample.
+    level : float
+        Confidence level (0.95).
+
+    Returns
+    -------
+    (low, high) or None
+        ``None`` when the sample is too small for the level (n < 6 at 95%).
+
+    References
+    ----------
+    .. [1] Conover, W. J. (1999). *Practical Nonparametric Statistics* (3rd ed.).
+       Wiley, §3.2.
+    """
+    from scipy.stats import binom
+
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    alpha = 1 - level
+    r = int(binom.ppf(alpha / 2, n, 0.5))
+    while r > 0 and binom.cdf(r - 1, n, 0.5) > alpha / 2:
+        r -= 1
+    if r < 1:
+        return None
+    return float(x[r - 1]), float(x[n - r])
+
+
+def agreement_bounds(
+    agreement: tuple[float, float], reference_accuracy: float
+) -> tuple[float, float]:
+    """Bounds (%) on a map's accuracy from its agreement with an imperfect reference.
+
+    Let ``A`` be the share of units where map and reference agree and ``R`` the
+    reference's own accuracy.  Where the two agree and the reference is right,
+    the map is right, so the map's accuracy ``M >= P(agree and reference right)
+    >= A + R - 100`` (the Fréchet lower bound of an intersection).  Where the map
+    and the reference are both right they agree, and where the map is right but
+    they disagree the reference is wrong, so ``M <= min(A, R) + min(100 - A,
+    100 - R) = 100 - |A - R|``.  Both bounds are sharp: nothing more can be said
+    without knowing where the reference errs (Foody 2010 shows how far apparent
+    accuracy can move with reference error).  With an interval ``[A_lo, A_hi]``
+    of agreement the bounds are taken over the interval.
+
+    Parameters
+    ----------
+    agreement : (float, float)
+        Agreement interval in % (``(A, A)`` for a census).
+    reference_accuracy : float
+        The reference's declared overall accuracy in %.
+
+    Returns
+    -------
+    (low, high)
+        The interval the map's accuracy lies in, in %.
+
+    References
+    ----------
+    .. [1] Fréchet, M. (1951). Sur les tableaux de corrélation dont les marges sont
+       données. *Annales de l'Université de Lyon, Section A*, 14, 53–77.
+    .. [2] Foody, G. M. (2010). Assessing the accuracy of land cover change with
+       imperfect ground reference data. *Remote Sensing of Environment*, 114(10),
+       2271–2285.
+    """
+    lo_a, hi_a = (float(v) for v in agreement)
+    r = float(reference_accuracy)
+    if not (0.0 <= lo_a <= hi_a <= 100.0 and 0.0 <= r <= 100.0):
+        raise ValueError(f"agreement {agreement!r} and accuracy {r!r} must be % in [0, 100]")
+    low = max(0.0, lo_a + r - 100.0)
+    nearest = min(max(r, lo_a), hi_a)  # the agreement in the interval closest to R
+    high = 100.0 - abs(nearest - r)
+    return low, high

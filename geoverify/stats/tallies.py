@@ -16,6 +16,40 @@ from geoverify.stats import kernels
 _BINCOUNT_DTYPES = ("uint8", "uint16", "int8", "int16")
 
 
+__all__ = ["band_info", "class_counts", "valid_pixels"]
+
+
+def band_info(
+    location: str, band: int, nodata: float | None = None
+) -> tuple[np.dtype[Any], int, float | None]:
+    """The dtype, pixel count and nodata value of a band about to be streamed by values.
+
+    One rule for every streamed tally (:func:`class_counts`, :func:`valid_pixels`,
+    :func:`geoverify.stats.confusion.class_areas_ha`): the band must exist; its
+    nodata is ``nodata`` when given, else the band's; and a band whose invalid
+    pixels are marked by a mask band without a nodata value of its own is refused
+    (:func:`geoverify.io.masks.mask_band_only`): a scan reads values only, so the
+    pixels :func:`geoverify.io.masks.valid_mask` would drop through the mask would
+    count as data, whatever value is passed as ``nodata``.
+
+    Raises
+    ------
+    EvidenceError
+        A missing band, or invalid pixels marked by a mask band only.
+    """
+    with open_raster(location) as ds:
+        if band < 1 or band > ds.count:
+            raise EvidenceError(
+                f"band {band} does not exist (the raster has {ds.count})", source=location
+            )
+        mask_band_only(ds, band, location)
+        dtype = np.dtype(ds.dtypes[band - 1])
+        pixels = int(ds.width) * int(ds.height)
+        if nodata is None:
+            nodata = ds.nodatavals[band - 1]
+    return dtype, pixels, nodata
+
+
 def class_counts(
     location: str,
     *,
@@ -54,22 +88,7 @@ def class_counts(
     EvidenceError
         Missing band, a mask band without nodata, or a refusal above.
     """
-    with open_raster(location) as ds:
-        if band < 1 or band > ds.count:
-            raise EvidenceError(
-                f"band {band} does not exist (the raster has {ds.count})", source=location
-            )
-        dtype = np.dtype(ds.dtypes[band - 1])
-        pixels = ds.width * ds.height
-        if nodata is None:
-            nodata = ds.nodatavals[band - 1]
-        has_mask = any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[band - 1])
-    if has_mask and nodata is None:
-        raise EvidenceError(
-            "the raster marks invalid pixels with a mask band, not a nodata value",
-            source=location,
-            hint="Set a nodata value on the band (gdal_translate -a_nodata).",
-        )
+    dtype, pixels, nodata = band_info(location, band, nodata)
     offset = -int(np.iinfo(dtype).min) if dtype.kind == "i" else 0
     use_bincount = dtype.name in _BINCOUNT_DTYPES
 
@@ -159,16 +178,7 @@ def valid_pixels(
     EvidenceError
         Missing band, or invalid pixels marked by a mask band without nodata.
     """
-    with open_raster(location) as ds:
-        if band < 1 or band > ds.count:
-            raise EvidenceError(
-                f"band {band} does not exist (the raster has {ds.count})", source=location
-            )
-        dtype = np.dtype(ds.dtypes[band - 1])
-        pixels = ds.width * ds.height
-        if nodata is None:
-            nodata = ds.nodatavals[band - 1]
-            mask_band_only(ds, band, location)
+    dtype, pixels, nodata = band_info(location, band, nodata)
     kind = kernels.prepare(pixels, (dtype,), ("valid_int",))
     table = kernels.invalid_table(dtype, nodata) if kernels.small_int(dtype) else None
 

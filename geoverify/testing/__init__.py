@@ -4,7 +4,9 @@ Reports are compared as a reviewer would: verdicts, units, counts, strings and
 checksums exactly; floats to a stated relative tolerance, because the last
 digits of a geodesic area or an estimate move with numpy, PROJ and GDAL
 releases while the verdict does not.  The run record (time, command line,
-library versions) legitimately differs between runs and is ignored.
+library versions) legitimately differs between runs and is ignored; whether a
+run was partial is not: ``summary.partial`` and ``summary.left_out`` are always
+compared (:data:`ALWAYS_COMPARED`), even when ``summary`` is in ``ignore``.
 
 >>> from geoverify.testing import assert_reports_equal
 >>> assert_reports_equal({"value": 1.0 + 1e-12}, {"value": 1.0})
@@ -16,7 +18,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["RTOL", "assert_reports_equal", "report_differences"]
+__all__ = ["ALWAYS_COMPARED", "IGNORED", "RTOL", "assert_reports_equal", "report_differences"]
 
 #: Relative tolerance for floats: ample for geodesic areas and estimates, far
 #: below any figure a report shows.
@@ -24,6 +26,12 @@ RTOL = 1e-9
 
 #: Top-level report keys that differ between runs by design.
 IGNORED = ("run",)
+
+#: Key paths compared whatever ``ignore`` says: a partial run never equals a whole one.
+ALWAYS_COMPARED = (("summary", "partial"), ("summary", "left_out"))
+
+
+_ABSENT = object()
 
 
 def _where(path: tuple[Any, ...], root: Mapping[str, Any]) -> str:
@@ -62,7 +70,8 @@ def report_differences(
     rtol, atol : float
         Tolerances for floats.
     ignore : iterable of str
-        Top-level keys left out of the comparison (the run record by default).
+        Top-level keys left out of the comparison (the run record by default);
+        the keys of :data:`ALWAYS_COMPARED` are compared even under an ignored key.
 
     Returns
     -------
@@ -107,6 +116,18 @@ def report_differences(
             out.append(f"{_where(path, root)}: {a!r} != {e!r}")
 
     walk(actual, expected, ())
+    if isinstance(actual, Mapping) and isinstance(expected, Mapping):
+        for top, key in ALWAYS_COMPARED:
+            if top not in ignored:
+                continue  # compared by the walk above
+            a = (actual.get(top) or {}).get(key, _ABSENT)
+            e = (expected.get(top) or {}).get(key, _ABSENT)
+            if a is _ABSENT and e is _ABSENT:
+                continue
+            if a is _ABSENT or e is _ABSENT:
+                out.append(f"{top}.{key}: {'key missing' if a is _ABSENT else 'unexpected key'}")
+            else:
+                walk(a, e, (top, key))
     return out
 
 

@@ -96,3 +96,14 @@ def test_errors_exit_2_without_traceback(files: dict[str, Path], args: list[str]
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stderr.startswith("geoverify: error: ") and result.stderr.count("\n") == 1
+
+
+def test_legend_pairs_may_be_given_in_one_comma_separated_option() -> None:
+    from geoverify.cli.accuracy import _parse_legend
+
+    assert _parse_legend(("1=maize,2=winter wheat",)) == {"1": "maize", "2": "winter wheat"}
+    assert _parse_legend(("1=maize", "2=rice")) == {"1": "maize", "2": "rice"}
+    import click
+
+    with pytest.raises(click.BadParameter, match="is not CODE=LABEL"):
+        _parse_legend(("1=maize,winter wheat",))

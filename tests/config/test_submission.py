@@ -359,3 +359,28 @@ doi = "10.5281/zenodo.2"
     path = write(tmp_path, text)
     message = refused(path, catalogue)
     assert "wildfire.fire_events" in message
+
+
+def test_a_typo_in_an_item_key_is_a_load_error_with_its_line(tmp_path, catalogue):
+    """A misspelt proof (`dio`) must not silently leave an item without proof."""
+    text = PROJECT + (
+        "\n[[evidence.wildfire.fire_events.items]]\n"
+        'title = "2027 Yunnan forest fire"\n'
+        'dio = "10.5281/zenodo.1234567"\n'
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(SubmissionError) as info:
+        load_submission(path, catalogue)
+    message = str(info.value)
+    line = text.splitlines().index('dio = "10.5281/zenodo.1234567"') + 1
+    assert message.startswith(f"{path}:{line}: "), message
+    assert "unknown key 'dio'" in message and "did you mean 'doi'?" in message
+
+
+def test_item_keys_include_the_fields_the_indicator_reads(catalogue):
+    from geoverify.config.submission import item_keys
+
+    keys = item_keys(catalogue["geo_common.workshops"])
+    assert {"participants", "foreign_participants", "filed_with_china_secretariat"} <= keys
+    assert {"event", "observed_by"} <= item_keys(catalogue["wildfire.fire_events"])
+    assert {"map", "reference", "model_kind"} <= item_keys(catalogue["sat_interp.models"])

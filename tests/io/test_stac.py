@@ -369,3 +369,40 @@ def test_replayed_earth_search_collection_404() -> None:
         except Exception as exc:
             raise _api_failure("https://earth-search.aws.element84.com/v1", exc, 5) from None
     assert "earth-search" in str(info.value)
+
+
+def test_stac_together_with_the_key_it_fills_is_refused(stac_world, tmp_path: Path) -> None:
+    """`stac` and `raster` both given: an error naming both, not a silent override."""
+    spec = {"api": stac_world.api, "ids": ["lc-2015"], "collections": ["landcover"]}
+    for key, kind in (("raster", "resolution"), ("rasters", "resolution"), ("datetimes", "period")):
+        ev = Evidence("x.y", tmp_path, {"stac": spec, key: "local.tif"}, "submission.toml:9")
+        with pytest.raises(EvidenceError, match=f"both `stac` and `{key}`") as caught:
+            prepare_stac(ev, **get_spec(kind).stac_options())
+        assert caught.value.source == "submission.toml:9"
+    # a key the search does not fill is kept beside it
+    ev = Evidence("x.y", tmp_path, {"stac": spec, "band": 1}, "submission.toml:9")
+    assert prepare_stac(ev, **get_spec("resolution").stac_options()).get("band") == 1
+
+
+def test_stac_href_pointing_back_into_the_submission_is_refused(tmp_path: Path) -> None:
+    """A STAC item whose asset is the submission's own file is not published data."""
+    from ..stac_servers import RustacServer, stac_item
+
+    sub = tmp_path / "sub"
+    (sub / "data").mkdir(parents=True)
+    (sub / "data" / "map.tif").write_bytes(b"II*\x00")
+    items = [
+        stac_item("own-map", "c", str(sub / "data" / "map.tif"), year=2020, gsd=30),
+        stac_item("own-map-uri", "d", (sub / "data" / "map.tif").as_uri(), year=2020, gsd=30),
+    ]
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
+    with RustacServer(path, create_collections=True) as api:
+        for collection in ("c", "d"):
+            ev = Evidence(
+                "x.y", sub, {"stac": {"api": api.url, "collections": [collection]}}, "s.toml:4"
+            )
+            with pytest.raises(EvidenceError, match="points back into the submission") as caught:
+                prepare_stac(ev, **get_spec("resolution").stac_options())
+            assert "data/map.tif" in caught.value.problem
+            assert "published data" in (caught.value.hint or "")

@@ -127,7 +127,7 @@ def test_top_level_keys_exactly(run):
     assert set(report) == TOP_KEYS
     assert set(report["catalogue"]) == {"path", "sha256"}
     assert set(report["submission"]) == {"path", "sha256", "project", "directions"}
-    assert set(report["summary"]) == VERDICTS
+    assert set(report["summary"]) == VERDICTS | {"partial", "left_out"}
     assert report["geoverify_version"] == importlib.metadata.version("geoverify")
     assert report["submission"]["project"] == "Ecosystem map and disaster risk (report test)"
     assert set(report["run"]) == {
@@ -171,8 +171,56 @@ def test_expected_verdicts(run, raw_catalogue):
 def test_summary_counts_equal_verdict_counts(run):
     report = run["report"]
     counts = Counter(r["verdict"] for r in report["results"])
-    assert report["summary"] == {v: counts.get(v, 0) for v in VERDICTS}
-    assert sum(report["summary"].values()) == len(report["results"])
+    assert report["summary"] == {
+        **{v: counts.get(v, 0) for v in VERDICTS},
+        "partial": False,
+        "left_out": 0,
+    }
+    assert sum(report["summary"][v] for v in VERDICTS) == len(report["results"])
+
+
+def test_partial_run_is_in_the_summary_and_compared(run, tmp_path):
+    """--indicator: summary.partial and summary.left_out say so, and a comparison sees it."""
+    from geoverify.testing import assert_reports_equal, report_differences
+
+    whole = run["report"]
+    out = tmp_path / "partial"
+    result = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            str(run["manifest"]),
+            "--out",
+            str(out),
+            "-q",
+            "--indicator",
+            "asean_eco.resolution",
+        ],
+    )
+    assert result.exit_code in (0, 3), result.output
+    partial = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    n_whole = len(whole["results"])
+    assert partial["summary"]["partial"] is True
+    assert partial["summary"]["left_out"] == n_whole - 1 == len(partial["run"]["left_out"])
+    assert sum(partial["summary"][v] for v in VERDICTS) == 1
+    # the md and html summaries show verdict counts only
+    md = (out / "report.md").read_text(encoding="utf-8")
+    summary_line = next(line for line in md.splitlines() if line.startswith("**Summary:**"))
+    assert "partial" not in summary_line and "left_out" not in summary_line
+    # same results, but one run was partial: never equal, even when `summary` is ignored
+    same_results = {
+        **whole,
+        "submission": partial["submission"],
+        "results": partial["results"],
+        "summary": {**whole["summary"], **{v: partial["summary"][v] for v in VERDICTS}},
+    }
+    diffs = report_differences(same_results, partial)
+    assert any("summary.partial" in d for d in diffs), diffs
+    assert any("summary.left_out" in d for d in diffs), diffs
+    ignoring = report_differences(same_results, partial, ignore=("run", "summary"))
+    assert {d.split(":")[0] for d in ignoring} == {"summary.partial", "summary.left_out"}
+    with pytest.raises(AssertionError, match=r"summary\.partial"):
+        assert_reports_equal(same_results, partial)
 
 
 def test_sha256_of_catalogue_submission_and_evidence(run):

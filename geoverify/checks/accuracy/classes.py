@@ -204,35 +204,10 @@ def measure_class(
         from geoverify.checks.accuracy.objects import measure_objects
 
         return measure_objects(evidence, label, context)
-    from geoverify.checks.accuracy.measure import _assess, sample_options
+    from geoverify.checks.accuracy.measure import assess_evidence
 
-    map_path = str(evidence.location("map"))
-    ref_path = str(evidence.location("reference"))
-    strata = evidence.location("strata", required=False)
     keep: dict[str, Any] = {}
-    report, _, _ = _assess(
-        map_path,
-        ref_path,
-        field=evidence.get("field"),
-        design=str(evidence.get("design", "simple")),
-        strata=strata,
-        strata_field=evidence.get("strata_field"),
-        legend=evidence.get("legend"),
-        resample=evidence.get("resample"),
-        band=evidence.get("band", 1),
-        reference_band=evidence.get("reference_band", 1),
-        polygons=str(evidence.get("polygons", "centroid")),
-        workers=context.workers,
-        scheduler=context.scheduler,
-        progress=context.progress,
-        reference_accuracy=evidence.get("reference_accuracy"),
-        keep=keep,
-        **sample_options(evidence),
-    )
-    if isinstance(report.get("seal"), dict):
-        report["seal"]["design_file"] = evidence.display(report["seal"]["design_file"])
-    report["map"] = evidence.display(map_path)
-    report["reference"] = evidence.display(ref_path)
+    report, _, _, _, ref_path, _ = assess_evidence(evidence, context, keep=keep)
     report["measure"] = "class"
     if report.get("inconclusive_reason"):
         return Measurement(
@@ -267,17 +242,18 @@ def measure_class(
     )
     if summary["notes"]:
         body += "; " + "; ".join(summary["notes"])
-    from geoverify.checks.accuracy.measure import design_sentence
+    from geoverify.checks.accuracy.measure import design_sentence, reference_product_measurement
 
     if design_sentence(report):
         body += "; " + design_sentence(report)
-    if census:
-        return Measurement(
-            value=value,
-            unit="%",
-            n=int(report["n"]),
-            details=report,
-            message=body + " (a census of agreement with a reference product, exact)",
+    if census:  # a class's agreement with a product: never bounded by its overall accuracy
+        return reference_product_measurement(
+            value,
+            int(report["n"]),
+            report,
+            body + " (a census of agreement with a reference product, exact)",
+            report.get("reference_accuracy"),
+            bounded=False,
         )
     ci = summary["deciding_ci"]
     if ci is None:

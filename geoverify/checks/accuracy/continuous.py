@@ -327,7 +327,12 @@ def measure_continuous(
             f"product ({figures}); a census of agreement with another product, no sampling "
             "error"
         )
-        return Measurement(value=100 * share, unit="%", n=n, details=report, message=message)
+        from geoverify.checks.accuracy.measure import reference_product_measurement
+
+        # a share within tolerance of a product: its declared accuracy does not bound it
+        return reference_product_measurement(
+            100 * share, n, report, message, evidence.get("reference_accuracy"), bounded=False
+        )
     low, high = (100.0 * float(v) for v in report["within_tolerance_ci"])
     se = 100.0 * math.sqrt(share * (1 - share) / max(n - 1, 1))
     message = (

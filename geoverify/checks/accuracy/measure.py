@@ -39,8 +39,16 @@ producer's accuracies carry a standard error of ``0`` (``None`` only where the
 accuracy itself is undefined), ``overall_accuracy_ci`` is the degenerate
 ``[OA, OA]`` and the measurement has no confidence interval.  A reference raster
 is another product, not ground truth: the figure is reported as *agreement with
-a reference product* (``reference_kind = "raster product"``), with the product's
-declared accuracy (``reference_accuracy``, %) when the evidence gives it.
+a reference product* (``reference_kind = "raster product"``), and agreement by
+itself never passes an accuracy indicator (:data:`REFERENCE_PRODUCT_RULE`).
+Without a declared accuracy of the reference product the measurement carries the
+``inconclusive_reason`` :data:`REFERENCE_PRODUCT_REASON`, so its verdict is at
+most ``inconclusive``: a map that differs from the reference on a few pixels, or
+that merges a class, agrees highly and proves nothing.  With the product's
+declared accuracy ``R`` (``reference_accuracy``, %) the map's accuracy is known to
+lie in the Fréchet bounds ``[A + R − 100, 100 − |A − R|]`` of the agreement ``A``
+(:func:`geoverify.stats.intervals.agreement_bounds`), and the verdict is held
+against that interval: it passes only when its lower bound meets the rule.
 
 Rules that keep the verdict honest (each stated in the report's details):
 
@@ -114,6 +122,7 @@ from geoverify.stats.confusion import (
     pixel_area_ha,
     sample_map,
 )
+from geoverify.stats.intervals import agreement_bounds
 from geoverify.stats.tallies import class_counts
 
 if TYPE_CHECKING:
@@ -125,9 +134,13 @@ __all__ = [
     "DESIGN_P_VALUE",
     "MEASURES",
     "MIN_LABEL_OVERLAP",
+    "REFERENCE_PRODUCT_REASON",
+    "REFERENCE_PRODUCT_RULE",
     "SELF_REFERENCE_AGREEMENT",
     "accuracy_report",
+    "assess_evidence",
     "measure_accuracy",
+    "reference_product_measurement",
 ]
 
 
@@ -135,6 +148,18 @@ __all__ = [
 #: A reference raster agreeing with the map on at least this share of pixel pairs,
 #: with the same classes on both sides, is taken for a copy of the map.
 SELF_REFERENCE_AGREEMENT = 0.999
+
+#: Why agreement with a reference raster cannot decide an accuracy indicator by itself.
+REFERENCE_PRODUCT_REASON = "agreement with a reference product, not accuracy against ground truth"
+
+#: The rule for a reference raster, stated in the report.
+REFERENCE_PRODUCT_RULE = (
+    "agreement with a reference raster never passes an accuracy indicator by itself: without "
+    "the reference product's declared accuracy (reference_accuracy, %) the verdict is at most "
+    "inconclusive; with it, the map's accuracy lies in the Fréchet bounds [A + R - 100, "
+    "100 - |A - R|] of agreement A and reference accuracy R (Fréchet 1951), and that interval "
+    "is held against the rule"
+)
 
 #: Fewest reference samples (share) whose label the map uses: below it the labels
 #: of the two sides do not match (a missing legend) and the check stops.
@@ -555,22 +580,7 @@ def _olofsson(
     )
     weights = [w for w in e.weights or []]
     uas = [0.5 if u is None else u for u in e.users_accuracy]
-    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
-    h = n - int(e.df if e.df is not None else n - 1)
-
-    def planner(threshold: float) -> int | None:
-        return est.additional_samples(
-            oa,
-            threshold,
-            n,
-            se=se,
-            weights=weights,
-            users_accuracies=uas,
-            interval="effective",
-            strata=h,
-        )
-
-    return e, planner
+    return e, est.stratified_planner(e, weights, uas)
 
 
 def _areas_by_label(
@@ -686,13 +696,7 @@ def _unequal(
         "sizes": None,
         "inclusion_probabilities": pi,
     }
-    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
-    psu_strata = n - int(e.df if e.df is not None else n - 1)
-
-    def planner(threshold: float) -> int | None:
-        return est.additional_samples(
-            oa, threshold, n, se=se, interval="effective", strata=psu_strata
-        )
+    planner = est.stratified_planner(e)
 
     return e, planner, extras
 
@@ -767,20 +771,7 @@ def _stehman(
     for h in names:
         sel = s_use == h
         rates.append(float((m_use[sel] == r_use[sel]).mean()) if sel.any() else 0.5)
-    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
-    n_strata = n - int(e.df if e.df is not None else n - 1)
-
-    def planner(threshold: float) -> int | None:
-        return est.additional_samples(
-            oa,
-            threshold,
-            n,
-            se=se,
-            weights=weights,
-            users_accuracies=rates,
-            interval="effective",
-            strata=n_strata,
-        )
+    planner = est.stratified_planner(e, weights, rates)
 
     return e, planner, extras
 
@@ -1141,14 +1132,20 @@ def design_sentence(report: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _measure_one(evidence: Evidence, context: Context) -> Measurement:
-    map_path = evidence.location("map")
-    ref_path = evidence.location("reference")
+def assess_evidence(
+    evidence: Evidence, context: Context, *, keep: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], Callable[[float], int | None] | None, bool, str, str, str | None]:
+    """:func:`_assess` on an evidence's keys: the report, planner, exactness and the paths.
+
+    Returns the report, the planner, whether the figure is exact (a reference
+    raster), and the map, reference and strata locations (for display).
+    """
+    map_path = str(evidence.location("map"))
+    ref_path = str(evidence.location("reference"))
     strata = evidence.location("strata", required=False)
-    options = sample_options(evidence)
     report, planner, exact = _assess(
-        map_path,  # type: ignore[arg-type]
-        ref_path,  # type: ignore[arg-type]
+        map_path,
+        ref_path,
         field=evidence.get("field"),
         design=str(evidence.get("design", "simple")),
         strata=strata,
@@ -1162,14 +1159,20 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
         scheduler=context.scheduler,
         progress=context.progress,
         reference_accuracy=evidence.get("reference_accuracy"),
-        **options,
+        keep=keep,
+        **sample_options(evidence),
     )
-    report["map"] = evidence.display(map_path)  # type: ignore[arg-type]
-    report["reference"] = evidence.display(ref_path)  # type: ignore[arg-type]
-    if strata:
-        report["strata"] = evidence.display(strata)
     if isinstance(report.get("seal"), dict):
         report["seal"]["design_file"] = evidence.display(report["seal"]["design_file"])
+    report["map"] = evidence.display(map_path)
+    report["reference"] = evidence.display(ref_path)
+    if strata:
+        report["strata"] = evidence.display(strata)
+    return report, planner, exact, map_path, ref_path, strata
+
+
+def _measure_one(evidence: Evidence, context: Context) -> Measurement:
+    report, planner, exact, _, _, _ = assess_evidence(evidence, context)
     design_text = design_sentence(report)
     design_note = f"; {design_text}" if design_text else ""
     declared = report.get("reference_accuracy")
@@ -1186,9 +1189,9 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
             f"agreement with a reference product {oa:.2f}% over {report['n']:,} pixel pairs "
             f"(n used {report['n']:,} / {report['n'] + excluded:,} pixel pairs; {excluded:,} "
             f"excluded as nodata); a reference raster is another product, not ground truth "
-            f"({report['estimator']}){declared_note}"
+            f"({report['estimator']})"
         )
-        return Measurement(value=oa, unit="%", n=int(report["n"]), details=report, message=message)
+        return reference_product_measurement(oa, int(report["n"]), report, message, declared)
     used = _used_sentence(report)
     warning = f"; WARNING: {report['design_warning']}" if report.get("design_warning") else ""
     if report.get("inconclusive_reason"):
@@ -1229,6 +1232,62 @@ def _measure_one(evidence: Evidence, context: Context) -> Measurement:
         message=message,
         planner=planner_pct,
     )
+
+
+def reference_product_measurement(
+    agreement: float,
+    n: int,
+    report: dict[str, Any],
+    message: str,
+    reference_accuracy: float | None,
+    *,
+    bounded: bool = True,
+) -> Measurement:
+    """The measurement of an agreement (%) with a reference raster (:data:`REFERENCE_PRODUCT_RULE`).
+
+    Without a declared ``reference_accuracy`` (or when the declared overall accuracy
+    of the product does not bound the figure, ``bounded = False``: a class's
+    accuracy, a share within a tolerance) the measurement carries the
+    ``inconclusive_reason`` :data:`REFERENCE_PRODUCT_REASON`.  With it, the
+    interval is the Fréchet bounds of the map's accuracy
+    (:func:`geoverify.stats.intervals.agreement_bounds`), and the verdict is held
+    against them.
+
+    References
+    ----------
+    .. [1] Fréchet, M. (1951). Sur les tableaux de corrélation dont les marges sont
+       données. *Annales de l'Université de Lyon, Section A*, 14, 53–77.
+    """
+    report["reference_product_rule"] = REFERENCE_PRODUCT_RULE
+    if reference_accuracy is None or not bounded:
+        why = REFERENCE_PRODUCT_REASON
+        if reference_accuracy is not None:
+            why += (
+                f" (the reference's declared accuracy, {reference_accuracy:g}%, is an overall "
+                "figure: it does not bound this one)"
+            )
+        else:
+            why += " (the evidence declares no reference_accuracy of the reference product)"
+        report["inconclusive_reason"] = why
+        return Measurement(
+            value=agreement, unit="%", n=n, details=report, message=f"{message}; {why}"
+        )
+    low, high = agreement_bounds((agreement, agreement), reference_accuracy)
+    report["accuracy_bounds"] = {
+        "low": low,
+        "high": high,
+        "agreement": agreement,
+        "reference_accuracy": reference_accuracy,
+        "rule": "Fréchet bounds of the map's accuracy M from agreement A and reference "
+        "accuracy R: A + R - 100 <= M <= 100 - |A - R| (Fréchet 1951)",
+    }
+    report["interval_label"] = "bounds from the reference's declared accuracy"
+    text = (
+        f"{message}; the reference's declared accuracy is {reference_accuracy:g}%, so the map's "
+        f"accuracy lies in {low:.2f}–{high:.2f}% (Fréchet bounds A + R − 100 to "
+        "100 − |A − R|; the reference's accuracy is declared, not verified)"
+    )
+    return Measurement(value=agreement, unit="%", ci=(low, high), n=n, details=report, message=text)
 
 
 def _used_sentence(report: Mapping[str, Any]) -> str:

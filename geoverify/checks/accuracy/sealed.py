@@ -441,19 +441,6 @@ def _stratified(
     for h in names:
         sel = key == h
         rates.append(float((map_labels[sel] == ref_labels[sel]).mean()) if sel.any() else 0.5)
-    oa, n, se = e.overall_accuracy, e.n, e.overall_accuracy_se
-    n_strata = n - int(e.df if e.df is not None else n - 1)
-
-    def planner(threshold: float) -> int | None:
-        return est.additional_samples(
-            oa,
-            threshold,
-            n,
-            se=se,
-            weights=weights,
-            users_accuracies=rates,
-            interval="effective",
-            strata=n_strata,
-        )
+    planner = est.stratified_planner(e, weights, rates)
 
     return e, planner, used

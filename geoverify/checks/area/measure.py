@@ -30,7 +30,13 @@ import numpy as np
 from geoverify.errors import EvidenceError
 from geoverify.geo.cellarea import CellAreas
 from geoverify.io.masks import valid_mask
-from geoverify.io.mosaic import OVERLAP_RULE, earlier_cover, open_tiles, overlapping_earlier
+from geoverify.io.mosaic import (
+    OVERLAP_RULE,
+    earlier_cover,
+    open_tiles,
+    overlapping_earlier,
+    raster_locations,
+)
 from geoverify.io.swath import find_swath, footprint_km2, open_swath
 from geoverify.model import Measurement
 
@@ -176,8 +182,10 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
     Parameters
     ----------
     evidence : Evidence
-        ``raster`` (one file) or ``rasters`` (several, areas summed; overlaps
-        between rasters are not removed), with optional ``band`` and ``variable``
+        ``raster`` (one file) and/or ``rasters`` (several, or globs confined to the
+        submission's folder; areas summed, overlaps counted once by
+        :data:`geoverify.io.mosaic.OVERLAP_RULE`, and a file listed twice counted
+        once, :data:`geoverify.io.mosaic.DUPLICATE_RULE`), with optional ``band`` and ``variable``
         (the variable of a NetCDF/HDF5 file holding several); or ``vector``
         (polygons, dissolved).  A swath (L2) variable, located by latitude/longitude
         arrays, has the footprint of :func:`geoverify.io.swath.footprint_km2`: its
@@ -223,21 +231,32 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
         )
     from geoverify.io.raster import raster_source
 
-    locations = _raster_locations(evidence)
+    listed = raster_locations(
+        evidence,
+        hint=f"Add `raster = ...`, `rasters = [...]` or `vector = ...` to the evidence of "
+        f"{evidence.indicator}.",
+    )
     band = int(evidence.get("band", 1))
     variable = evidence.get("variable")
     parts = []
     resolution = evidence.get("footprint_resolution_m")
-    locations = sorted(locations)
-    gridded = [loc for loc in locations if not find_swath(loc, variable)]
-    try:
-        sources = [raster_source(loc, variable) for loc in gridded]
-        tiles = open_tiles(sources) if len(gridded) > 1 else []
-    except EvidenceError:  # a tile GDAL sees no CRS in: raster_area explains it below
-        tiles = []
-    earlier_of = dict(zip(gridded, overlapping_earlier(tiles), strict=False))
-    for location in locations:
-        if find_swath(location, variable):
+    locations = sorted(listed.paths)
+    swaths = [find_swath(loc, variable) for loc in locations]
+    if len(locations) > 1 and any(swaths):
+        raise EvidenceError(
+            "several files including a swath: the overlap rule between swath footprints "
+            "and tiles is not applied, so their areas cannot be summed without counting "
+            "overlaps twice",
+            source=", ".join(evidence.display(loc) for loc in locations),
+            hint="Give one swath per indicator, or the gridded tiles only.",
+        )
+    gridded = [raster_source(loc, variable) for loc, s in zip(locations, swaths, strict=True)]
+    # the overlap rule needs every tile's grid: a tile without one is an error, never a
+    # silent sum of overlapping tiles
+    tiles = open_tiles(gridded) if len(locations) > 1 else []
+    earlier_of = overlapping_earlier(tiles) if tiles else [[] for _ in locations]
+    for k, location in enumerate(locations):
+        if swaths[k]:
             swath = open_swath(location, str(variable), display=evidence.display(location))
             part = footprint_km2(
                 swath, resolution_m=None if resolution is None else float(resolution)
@@ -246,12 +265,12 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
             part["swath"] = swath.sources
         else:
             part = raster_area(
-                raster_source(location, variable),
+                gridded[k],
                 band=band,
                 workers=context.workers,
                 scheduler=context.scheduler,
                 progress=context.progress,
-                earlier=earlier_of.get(location, ()),
+                earlier=earlier_of[k],
             )
         part["source"] = evidence.display(location)
         if variable is not None:
@@ -269,27 +288,13 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
         "rasters": parts,
         "valid_pixels": sum(p["valid_pixels"] for p in parts),
     }
+    details.update(listed.details())
     if len(parts) > 1:
         details["note"] = f"areas of several rasters are summed; overlap rule: {OVERLAP_RULE}"
     message = f"{total:,.2f} km² of valid data in {len(parts)} raster(s)"
+    if listed.repeats:
+        message += f"; {listed.note()}"
     recovered = list(dict.fromkeys(p["crs_source"] for p in parts if "crs_source" in p))
     if recovered:
         message += f"; CRS from {'; '.join(recovered)}"
     return Measurement(value=total, unit="km2", details=details, message=message)
-
-
-def _raster_locations(evidence: Evidence) -> Sequence[str]:
-    locations = []
-    if "raster" in evidence:
-        location = evidence.location("raster")
-        assert location is not None
-        locations.append(location)
-    locations.extend(evidence.locations("rasters"))
-    if not locations:
-        raise EvidenceError(
-            "no raster or vector to measure",
-            source=evidence.where,
-            hint=f"Add `raster = ...`, `rasters = [...]` or `vector = ...` to the evidence of "
-            f"{evidence.indicator}.",
-        )
-    return locations

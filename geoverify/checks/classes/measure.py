@@ -3,7 +3,9 @@
 The count is of distinct class values that occur in valid pixels (nodata
 excluded).  With a legend (the submission's ``legend`` table, code → name, or
 the raster's own category names), the count is of classes that are both
-present and declared; present but undeclared values are reported.  Without a
+present and declared, and codes whose legend names are the same name
+(:func:`legend_name`: NFKC, case-folded, whitespace collapsed — "maize",
+"Maize", "maize ") are one class; present but undeclared values are reported.  Without a
 legend the classes are codes without names, and the entries of the raster's
 colour table for the present codes are reported (``details["colours"]``).  In a file
 holding several variables (NetCDF, HDF5), the evidence key ``variable`` names
@@ -23,11 +25,12 @@ classified map, and is refused with an :class:`~geoverify.errors.EvidenceError`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError
-from geoverify.io.mosaic import expand_tiles, tile_class_counts
+from geoverify.io.mosaic import raster_locations, tile_class_counts
 from geoverify.io.raster import open_raster, raster_source
 from geoverify.model import Measurement
 from geoverify.stats.tallies import class_counts
@@ -37,11 +40,14 @@ if TYPE_CHECKING:
     from geoverify.model.evidence import Evidence
 
 __all__ = [
+    "LEGEND_RULE",
     "MAX_CLASSES",
     "MIN_PIXELS",
     "MIN_SHARE",
+    "NO_CLASS_NAMES",
     "colour_table",
     "counting_rule",
+    "legend_name",
     "measure_classes",
 ]
 
@@ -71,12 +77,34 @@ NO_CLASS_NAMES = frozenset(
 )
 
 
+#: How legend names are compared: codes whose names are equal under this rule are one class.
+LEGEND_RULE = (
+    "codes whose legend names are equal after Unicode NFKC normalisation, case folding and "
+    "collapsing whitespace are one class"
+)
+
+
+def legend_name(name: str) -> str:
+    """A legend name as compared (:data:`LEGEND_RULE`): NFKC, case-folded, whitespace collapsed.
+
+    ``"maize"``, ``"Maize"``, ``"maize "`` and ``"ｍａｉｚｅ"`` (full-width) are one name.
+
+    References
+    ----------
+    .. [1] Unicode Standard Annex #15, Unicode Normalization Forms (NFKC);
+       Unicode Standard, section 3.13 (default case folding).
+    """
+    return " ".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
+
+
 def counting_rule(min_share: float, min_pixels: int) -> str:
     """The classes check's counting rule, as the report states it."""
     return (
         f"a class counts when it covers at least max({min_pixels}, {min_share:g} x valid pixels) "
         "pixels and, when a legend is given, is declared in it (legend entries named as no "
-        "class, such as 'nodata' or 'unclassified', do not count); floating-point rasters with "
+        "class, such as 'nodata' or 'unclassified', do not count), codes whose legend names are "
+        "equal after NFKC normalisation, case folding and collapsing whitespace counting as one "
+        "class; floating-point rasters with "
         f"non-integer values and rasters with more than {MAX_CLASSES} distinct values are "
         "refused as continuous fields"
     )
@@ -102,9 +130,8 @@ def _legend(evidence: Evidence) -> dict[str, str]:
 
 def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
     """Number of distinct classes present in the raster (and declared in its legend)."""
-    tiles = expand_tiles(evidence.locations("rasters"), evidence.base)
-    location = evidence.location("raster") if "raster" in evidence or not tiles else tiles[0]
-    assert location is not None
+    listed = raster_locations(evidence)
+    location = listed.paths[0]
     variable = evidence.get("variable")
     band = int(evidence.get("band", 1))
     min_share = float(params.get("min_share", MIN_SHARE))
@@ -123,8 +150,8 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
         )
 
     mosaic: dict[str, Any] | None = None
-    if len(tiles) > 1 or (tiles and "raster" in evidence):
-        paths = ([location] if "raster" in evidence else []) + tiles
+    if len(listed.paths) > 1:
+        paths = listed.paths
         counts, mosaic = tile_class_counts(
             paths,
             band=band,
@@ -159,11 +186,10 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
         "below_minimum": below,
         "rule": counting_rule(min_share, min_pixels),
         **({"mosaic": mosaic} if mosaic is not None else {}),
+        **listed.details(),
     }
     if legend:
-        no_class = sorted(
-            k for k, name in legend.items() if name.strip().casefold() in NO_CLASS_NAMES
-        )
+        no_class = sorted(k for k, name in legend.items() if legend_name(name) in NO_CLASS_NAMES)
         declared_present = {k: legend[k] for k in present if k in legend and k not in no_class}
         undeclared = sorted((k for k in present if k not in legend), key=int)
         absent = sorted((k for k in legend if k not in tallied), key=int)
@@ -173,8 +199,25 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
             declared_absent=absent,
             declared_no_class=no_class,
         )
-        value = len(declared_present)
-        message = f"{value} declared classes present ({len(legend)} in the legend)"
+        by_name: dict[str, list[str]] = {}
+        for code in sorted(declared_present, key=int):
+            by_name.setdefault(legend_name(legend[code]), []).append(code)
+        merged = {name: codes for name, codes in by_name.items() if len(codes) > 1}
+        details.update(
+            class_names=sorted(by_name),
+            merged_codes=merged,
+            legend_rule=LEGEND_RULE,
+        )
+        value = len(by_name)
+        message = (
+            f"{value} distinct declared classes present ({len(legend)} codes in the legend; "
+            f"{LEGEND_RULE})"
+        )
+        if merged:
+            aliases = "; ".join(f"{codes} as {name!r}" for name, codes in list(merged.items())[:10])
+            message += (
+                f"; {len(declared_present)} declared codes present, merged by name: {aliases}"
+            )
         if undeclared:
             message += f"; {len(undeclared)} present values not in the legend: {undeclared[:10]}"
         if absent:
@@ -191,6 +234,8 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
             details["colours"] = colours
             message += f"; the raster's colour table gives colours for {len(colours)} of them"
         message += ")"
+    if listed.repeats:
+        message += f"; {listed.note()}"
     if below:
         shown = sorted(below, key=int)
         message += (

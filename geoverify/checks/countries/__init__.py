@@ -1,6 +1,6 @@
 """Check kind ``countries``: countries whose territory the data or the listed sites cover."""
 
-from geoverify.checks.spec import PATH, CheckSpec, Param
+from geoverify.checks.spec import PATH, PATHS, CheckSpec, Param
 from geoverify.geo.regions import REGIONS
 
 SPEC = CheckSpec(
@@ -10,6 +10,7 @@ SPEC = CheckSpec(
     measure="geoverify.checks.countries.measure:measure_countries",
     evidence={
         "raster": PATH,
+        "rasters": PATHS,
         "vector": PATH,
         "sites": PATH,
         "countries": list,

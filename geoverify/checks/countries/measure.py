@@ -41,7 +41,7 @@ they overlap.  Sources are combined (union), then the region filter applies.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +56,14 @@ from geoverify.geo.regions import (
     country_code,
     country_name,
     region_members,
+)
+from geoverify.io.mosaic import (
+    OVERLAP_RULE,
+    Tile,
+    earlier_cover,
+    open_tiles,
+    overlapping_earlier,
+    raster_locations,
 )
 from geoverify.io.swath import find_swath, open_swath
 from geoverify.io.vector import read_vector
@@ -74,8 +82,11 @@ __all__ = [
     "MIN_OVERLAP_KM2",
     "MIN_SHARE",
     "SCREEN_EDGE",
+    "cell_centres_lonlat",
+    "count_countries",
     "countries_of_polygons",
     "countries_of_raster",
+    "countries_of_swath",
     "measure_countries",
 ]
 
@@ -97,7 +108,12 @@ _EQUAL_AREA = "EPSG:6933"
 
 
 def countries_of_raster(
-    location: str, boundaries: gpd.GeoDataFrame, *, band: int = 1, variable: str | None = None
+    location: str,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    band: int = 1,
+    variable: str | None = None,
+    earlier: Sequence[Tile] = (),
 ) -> dict[str, Any]:
     """Screen a raster's valid data at reduced resolution and count cells per country.
 
@@ -106,6 +122,12 @@ def countries_of_raster(
     CRS GDAL does not find but which the file states in its attributes (a ``crs``
     attribute, a CF ``grid_mapping``, CF latitude/longitude coordinates) gets it
     from :func:`geoverify.io.raster.georeference`, as for the pixel size and area.
+
+    ``earlier`` holds the tiles listed before this one in a deliverable of
+    several (:func:`geoverify.io.mosaic.overlapping_earlier`): screened cells whose
+    centre lies in one of their extents are not counted again
+    (:data:`geoverify.io.mosaic.OVERLAP_RULE`); a tile wholly covered by earlier
+    ones then counts no cell.
 
     Returns
     -------
@@ -142,8 +164,11 @@ def countries_of_raster(
         transform = full @ full.scale(ds.width / shape[1], ds.height / shape[0])
         overviews = ds.overviews(band)
     valid = valid_mask(data, nodata)
+    if earlier:
+        screened = Tile(name, crs, transform, shape[1], shape[0], nodata, (-180, -90, 180, 90))
+        valid &= ~earlier_cover(screened, earlier, 0, 0, shape[0], shape[1])
     n_valid = int(valid.sum())
-    if n_valid == 0:
+    if n_valid == 0 and not earlier:
         raise EvidenceError(
             "the raster holds no valid data at the screening resolution",
             source=location,
@@ -198,6 +223,51 @@ def count_countries(lon: Any, lat: Any, boundaries: gpd.GeoDataFrame) -> dict[st
         if i > 0:
             cells[codes[i - 1]] = cells.get(codes[i - 1], 0) + int(counts[i])
     return {"cells": cells, "outside": int(counts[0])}
+
+
+def _screen_rasters(
+    locations: Sequence[str], boundaries: gpd.GeoDataFrame, evidence: Evidence
+) -> dict[str, Any]:
+    """Screened cells per country of one raster, or of tiles with overlaps counted once."""
+    from geoverify.io.raster import raster_source
+
+    variable = evidence.get("variable")
+    band = int(evidence.get("band", 1))
+    if len(locations) == 1:
+        location = locations[0]
+        if find_swath(location, variable):
+            return countries_of_swath(location, str(variable), boundaries)
+        return countries_of_raster(location, boundaries, band=band, variable=variable)
+    ordered = sorted(locations)
+    if any(find_swath(loc, variable) for loc in ordered):
+        raise EvidenceError(
+            "several files including a swath: the overlap rule is not applied to swaths, so "
+            "their pixels cannot be combined without counting overlaps twice",
+            source=", ".join(evidence.display(loc) for loc in ordered),
+            hint="Give one swath per indicator, or the gridded tiles only.",
+        )
+    tiles = open_tiles([raster_source(loc, variable) for loc in ordered])
+    earlier_of = overlapping_earlier(tiles)
+    cells: dict[str, int] = {}
+    valid = outside = 0
+    per_tile = []
+    for location, earlier in zip(ordered, earlier_of, strict=True):
+        one = countries_of_raster(
+            location, boundaries, band=band, variable=variable, earlier=earlier
+        )
+        for iso3, n in one["cells"].items():
+            cells[iso3] = cells.get(iso3, 0) + n
+        valid += one["valid_cells"]
+        outside += one["outside"]
+        per_tile.append({"file": evidence.display(location), **one["screen"]})
+    if valid == 0:
+        raise EvidenceError(
+            "the rasters hold no valid data at the screening resolution",
+            source=", ".join(evidence.display(loc) for loc in ordered),
+            hint="Check the nodata value and that the files are the intended deliverable.",
+        )
+    screen = {"tiles": per_tile, "overlap_rule": OVERLAP_RULE}
+    return {"cells": cells, "valid_cells": valid, "outside": outside, "screen": screen}
 
 
 def countries_of_swath(
@@ -326,7 +396,7 @@ def measure_countries(
     region = str(params.get("region", "any"))
     if region not in REGIONS:
         raise EvidenceError(f"unknown region {region!r}", hint=f"Use one of: {', '.join(REGIONS)}.")
-    sources = [k for k in ("raster", "vector", "sites", "countries") if k in evidence]
+    sources = [k for k in ("raster", "rasters", "vector", "sites", "countries") if k in evidence]
     if not sources:
         raise EvidenceError(
             "no raster, vector, sites or countries to count countries from",
@@ -363,16 +433,11 @@ def measure_countries(
     def add(iso3: str, how: str) -> None:
         found.setdefault(iso3, []).append(how)
 
-    if "raster" in evidence:
-        location = evidence.location("raster")
-        assert location is not None
+    if "raster" in evidence or "rasters" in evidence:
+        listed = raster_locations(evidence)
         variable = evidence.get("variable")
-        if find_swath(location, variable):
-            screened = countries_of_swath(location, str(variable), boundaries)
-        else:
-            screened = countries_of_raster(
-                location, boundaries, band=int(evidence.get("band", 1)), variable=variable
-            )
+        screened = _screen_rasters(listed.paths, boundaries, evidence)
+        details.update(listed.details())
         if variable is not None:
             details["variable"] = variable
         need = max(MIN_CELLS, math.ceil(MIN_SHARE * screened["valid_cells"]))

@@ -31,10 +31,12 @@ Karney, C. F. F. (2013). Algorithms for geodesics. Journal of Geodesy 87, 43–5
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from geoverify.errors import EvidenceError
 from geoverify.geo.grid import grid_resolution
+from geoverify.io.mosaic import raster_locations
 from geoverify.io.raster import crs_fix_hint, georeference, open_raster, probe_pixels, raster_source
 from geoverify.io.swath import find_swath, ground_pixel_size, open_swath
 from geoverify.model import Measurement
@@ -99,15 +101,22 @@ def measure_resolution(
     """The ground pixel size of the evidence rasters, coarser axis and coarsest file deciding.
 
     ``raster`` (one file) and/or ``rasters`` (several: tiles, epochs, the items of
-    a STAC search) are each measured; with several files the value is the
-    coarsest file's pixel size (every file must meet the promise) and the
-    details list each file.  A declared ``tolerance`` (metres) is shown in the
-    result but never applied: the call's threshold is the rule.
+    a STAC search, or globs confined to the submission's folder) are each measured,
+    a file listed twice once (:data:`geoverify.io.mosaic.DUPLICATE_RULE`); with
+    several files the value is the coarsest file's pixel size (every file must
+    meet the promise) and the details list each file.  A declared ``tolerance``
+    (metres) is shown in the result but never applied: the call's threshold is
+    the rule.
     """
     axis = params.get("axis", "coarser")
     if axis != "coarser":
         raise EvidenceError(f"unknown axis rule {axis!r}", source=evidence.where)
-    locations = _raster_locations(evidence)
+    listed = raster_locations(
+        evidence,
+        hint='Add `raster = "map.tif"` or `rasters = ["tile_1.tif", …]` (or a `stac` '
+        f"search) to the evidence of {evidence.indicator}.",
+    )
+    locations = listed.paths
     items = _stac_items(evidence)
     results = [
         _measure_one(
@@ -116,7 +125,14 @@ def measure_resolution(
         for k, location in enumerate(locations)
     ]
     if len(results) == 1:
-        return results[0]
+        if not listed.repeats:
+            return results[0]
+        one = results[0]
+        return replace(
+            one,
+            details={**one.details, **listed.details()},
+            message=f"{one.message}; {listed.note()}",
+        )
     coarsest = max(results, key=lambda m: float(m.value))
     details = dict(coarsest.details)
     details["files"] = [
@@ -130,29 +146,15 @@ def measure_resolution(
         for m in results
     ]
     details["rule"] = "each file measured; the coarsest file decides"
+    details.update(listed.details())
     sizes = [float(m.value) for m in results]
     message = (
         f"{len(results)} files measured, pixel {min(sizes):.6g}–{max(sizes):.6g} m; the "
         f"coarsest, {details.get('file')}, decides: {coarsest.message}"
     )
+    if listed.repeats:
+        message += f"; {listed.note()}"
     return Measurement(coarsest.value, "m", details=details, message=message)
-
-
-def _raster_locations(evidence: Evidence) -> list[str]:
-    locations: list[str] = []
-    if "raster" in evidence:
-        location = evidence.location("raster")
-        assert location is not None
-        locations.append(location)
-    locations.extend(evidence.locations("rasters"))
-    if not locations:
-        raise EvidenceError(
-            "no raster to measure",
-            source=evidence.where,
-            hint='Add `raster = "map.tif"` or `rasters = ["tile_1.tif", …]` (or a `stac` '
-            f"search) to the evidence of {evidence.indicator}.",
-        )
-    return locations
 
 
 def _measure_one(evidence: Evidence, location: str, item: Any, context: Context) -> Measurement:

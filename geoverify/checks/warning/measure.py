@@ -2,7 +2,11 @@
 
 Evidence: two tables (CSV or Parquet), ``warnings`` (one row per warning issued:
 ``hazard``, ``region``, ``issued`` date) and ``outbreaks`` (one row per observed
-outbreak: ``hazard``, ``region``, ``onset`` date).  A warning is *verified* (a
+outbreak: ``hazard``, ``region``, ``onset`` date).  Rows repeating the hazard,
+region and calendar day (UTC) of an earlier row of the same table are one warning
+(one outbreak) and count once (:data:`DISTINCT_RULE`; the dropped rows are
+reported as ``duplicate_warnings`` and ``duplicate_outbreaks``), so that copies of
+one row cannot manufacture an interval.  A warning is *verified* (a
 hit) when an outbreak of the same hazard in the same region begins within
 ``window_days`` after it was issued (default 60); each outbreak verifies at
 most one warning (the earliest unmatched one before it).  Outbreaks that no
@@ -49,7 +53,12 @@ import numpy as np
 from geoverify.errors import EvidenceError
 from geoverify.model import Measurement
 from geoverify.stats.estimators import additional_samples, wilson_interval
-from geoverify.stats.intervals import SCORE_INTERVAL, score_interval
+from geoverify.stats.intervals import (
+    MIN_MEDIAN_ORDER_STATISTICS,
+    SCORE_INTERVAL,
+    median_ci,
+    score_interval,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,37 +67,41 @@ if TYPE_CHECKING:
     from geoverify.model.evidence import Evidence
 
 __all__ = [
+    "DISTINCT_RULE",
     "MIN_LEAD_TIMES",
+    "distinct_events",
     "match_warnings",
     "measure_warning",
-    "median_ci",
     "more_lead_times",
     "wilson_interval",
 ]
 
-#: Fewest order statistics with a distribution-free 95% interval of a median:
-#: ``P(x_(1) <= median <= x_(n)) = 1 - 2^(1-n)`` reaches 0.95 at n = 6 (Conover 1999).
-MIN_LEAD_TIMES = 6
+#: Fewest order statistics with a distribution-free 95% interval of a median
+#: (:data:`geoverify.stats.intervals.MIN_MEDIAN_ORDER_STATISTICS`).
+MIN_LEAD_TIMES = MIN_MEDIAN_ORDER_STATISTICS
 
 
-def median_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
-    """Distribution-free interval of the median from order statistics (Conover 1999).
+#: The rule by which repeated warning (outbreak) rows count once.
+DISTINCT_RULE = (
+    "distinct events: a row repeating the hazard, region (both compared without case and "
+    "surrounding spaces) and calendar day (UTC) of an earlier row of the same table is the "
+    "same warning (outbreak) and counts once"
+)
 
-    Returns ``None`` when the sample is too small for the requested level
-    (n < 6 at 95%).
+
+def distinct_events(frame: pd.DataFrame, date_column: str) -> tuple[pd.DataFrame, int]:
+    """The rows of ``frame`` that are distinct events, and how many repeats were dropped.
+
+    Hazard and region are normalised in place (stripped, case-folded) so that the
+    matching uses the same identity as the de-duplication; the first row of each
+    (hazard, region, day) is kept (:data:`DISTINCT_RULE`).
     """
-    from scipy.stats import binom
-
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.size
-    alpha = 1 - level
-    # largest r with P(B <= r-1) <= alpha/2, B ~ Binomial(n, 1/2); interval [x_(r), x_(n-r+1)]
-    r = int(binom.ppf(alpha / 2, n, 0.5))
-    while r > 0 and binom.cdf(r - 1, n, 0.5) > alpha / 2:
-        r -= 1
-    if r < 1:
-        return None
-    return float(x[r - 1]), float(x[n - r])
+    frame = frame.copy()
+    for column in ("hazard", "region"):
+        frame[column] = frame[column].astype(str).str.strip().str.casefold()
+    day = frame[date_column].dt.floor("D")
+    repeated = frame.assign(__day__=day).duplicated(["hazard", "region", "__day__"])
+    return frame.loc[~repeated.to_numpy()], int(repeated.sum())
 
 
 def _read_table(location: str, required: tuple[str, ...], date_column: str) -> pd.DataFrame:
@@ -169,6 +182,8 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
         raise EvidenceError("window_days must be positive", source=evidence.where)
     warnings = _read_table(warnings_path, ("hazard", "region", "issued"), "issued")
     outbreaks = _read_table(outbreaks_path, ("hazard", "region", "onset"), "onset")
+    warnings, repeated_warnings = distinct_events(warnings, "issued")
+    outbreaks, repeated_outbreaks = distinct_events(outbreaks, "onset")
     leads, false_alarms, misses = match_warnings(warnings, outbreaks, window)
     hits = len(leads)
     n = len(warnings)
@@ -184,7 +199,16 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
         "critical_success_index": hits / (hits + misses + false_alarms),
         "matching": "same hazard and region, onset within window_days after issue; "
         "each outbreak verifies at most one warning",
+        "duplicate_warnings": repeated_warnings,
+        "duplicate_outbreaks": repeated_outbreaks,
+        "distinct_rule": DISTINCT_RULE,
     }
+    repeats = ""
+    if repeated_warnings or repeated_outbreaks:
+        repeats = (
+            f"; {repeated_warnings} repeated warning row(s) and {repeated_outbreaks} repeated "
+            f"outbreak row(s) dropped ({DISTINCT_RULE})"
+        )
     if measure == "accuracy":
         low, high = score_interval(hits, n)
         p = hits / n
@@ -198,7 +222,7 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
             n=n,
             details=details,
             message=f"{hits} of {n} warnings verified by an outbreak (success ratio; "
-            f"{SCORE_INTERVAL})",
+            f"{SCORE_INTERVAL}){repeats}",
             planner=lambda t: _more_warnings(p, n, t / 100.0),
         )
     if not leads:
@@ -228,6 +252,7 @@ def measure_warning(evidence: Evidence, params: Mapping[str, Any], context: Cont
             "is held on the whole interval, never on the point value"
         )
         message += " (too few verified warnings for a 95% interval of the median)"
+    message += repeats
     return Measurement(
         float(np.median(values)),
         "days",
