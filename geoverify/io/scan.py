@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from geoverify.errors import EvidenceError, EvidenceReadError, require
-from geoverify.io.confine import check_scan_size, deadline_checker
+from geoverify.io.confine import check_scan_size, deadline_checker, gdal_http_options
 from geoverify.io.raster import (
     GDAL_OPTIONS,
     open_raster,
@@ -136,20 +136,32 @@ class _Handles(threading.local):
 def window_reader(
     paths: Sequence[str], bands: Sequence[int]
 ) -> Callable[[Window], list[np.ndarray]]:
-    """A function reading one window from every path, with per-thread dataset handles."""
+    """A function reading one window from every path, with per-thread dataset handles.
+
+    The GDAL options, the HTTP limits of the indicator's remaining time budget
+    included (:func:`geoverify.io.confine.gdal_http_options`), are taken where the
+    reader is made: the scan's pool threads do not inherit the indicator's budget.
+    """
     import rasterio
 
+    options = {**GDAL_OPTIONS, **gdal_http_options()}
     local = _Handles()
 
     def read(window: Window) -> list[np.ndarray]:
         if local.env is None:
-            local.env = rasterio.Env(**GDAL_OPTIONS)
+            local.env = rasterio.Env(**options)
             local.env.__enter__()
         out = []
         for path, band in zip(paths, bands, strict=True):
             ds = local.open.get(path)
             if ds is None:
                 ds = local.open[path] = rasterio.open(to_gdal_path(path))
+                if not 1 <= band <= ds.count:
+                    raise EvidenceError(
+                        f"band {band} does not exist (the raster has {ds.count})",
+                        source=path,
+                        hint="Name an existing band (`band = 1`).",
+                    )
             try:
                 out.append(ds.read(band, window=window.to_rasterio()))
             except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types

@@ -125,3 +125,22 @@ def test_verify_on_a_cluster_matches_local(repo_root: Path) -> None:
         )
     assert [r.to_dict() for r in remote] == [r.to_dict() for r in local]
     assert {r.verdict.value for r in local} == {"pass"}
+
+
+def test_a_band_that_does_not_exist_is_named_not_blamed_on_the_file(tmp_path) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geoverify.errors import EvidenceError
+    from geoverify.io.scan import Window, window_reader
+
+    path = tmp_path / "one_band.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=8, height=8, count=1, dtype="uint8",
+        crs="EPSG:32650", transform=from_origin(0, 80, 10, 10),
+    ) as dst:
+        dst.write(np.zeros((8, 8), dtype=np.uint8), 1)
+    read = window_reader([str(path)], [2])
+    with pytest.raises(EvidenceError, match=r"band 2 does not exist \(the raster has 1\)"):
+        read(Window(0, 0, 8, 8))
