@@ -51,6 +51,7 @@ __all__ = [
     "refuse_symlinked_out",
     "render_html",
     "render_markdown",
+    "run_lines",
     "run_record",
     "summary_reason",
     "summary_table",
@@ -430,6 +431,22 @@ def _html_table(table: Table) -> str:
     return "".join(parts)
 
 
+def run_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the run record says, for readers: when, how, and with which versions."""
+    run = report.get("run") or {}
+    out: list[tuple[str, str]] = []
+    if run.get("time_utc"):
+        out.append(("Run", f"{run['time_utc']} (UTC)"))
+    if run.get("command"):
+        out.append(("Command", " ".join(str(a) for a in run["command"])))
+    versions = run.get("versions") or {}
+    if versions:
+        out.append(
+            ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None))
+        )
+    return out
+
+
 def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
     """A report a secretariat officer can read: summary table first, then each indicator."""
     sub = report["submission"]
@@ -440,6 +457,7 @@ def render_markdown(report: dict[str, Any], catalogue: Catalogue) -> str:
         f"- Directions: {', '.join(sub['directions'])}",
         f"- Catalogue: `{report['catalogue']['path']}` (sha256 `{report['catalogue']['sha256']}`)",
         f"- geoverify {report['geoverify_version']}",
+        *(f"- {label}: {_md_escape(text)}" for label, text in run_lines(report)),
         "",
     ]
     if partial_note(report):
@@ -546,7 +564,9 @@ def render_html(report: dict[str, Any], catalogue: Catalogue, base: Path | None 
         f"Directions: {esc(', '.join(sub['directions']))}<br>"
         f"Catalogue <code>{esc(report['catalogue']['path'])}</code> (sha256 "
         f"<code>{report['catalogue']['sha256']}</code>)<br>"
-        f"geoverify {esc(report['geoverify_version'])}</p>"
+        f"geoverify {esc(report['geoverify_version'])}"
+        + "".join(f"<br>{esc(label)}: {esc(text)}" for label, text in run_lines(report))
+        + "</p>"
         f"<p><b>Summary:</b> {summary}</p>"
         f"{_html_table(summary_table(report, catalogue))}{''.join(sections)}</body></html>\n"
     )

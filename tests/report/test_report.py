@@ -458,3 +458,15 @@ def test_reports_honour_the_umask(tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_markdown_and_html_say_when_how_and_with_which_versions(run):
+    """A defence needs the run record in the reports people read, not only in the JSON."""
+    import rasterio
+
+    md, html = run["md"], run["html"]
+    stamp = run["report"]["run"]["time_utc"]
+    for text in (md, html):
+        assert stamp in text
+        assert f"GDAL {rasterio.__gdal_version__}" in text
+        assert "geoverify verify" in text
