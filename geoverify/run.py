@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ from geoverify.decide import (
     reason,
     worst,
 )
-from geoverify.errors import CheckUnavailableError, GeoverifyError
+from geoverify.decide.aggregate import apply_aggregates, undecided_aggregate
+from geoverify.errors import CheckUnavailableError, EvidenceError, GeoverifyError
 from geoverify.io.checksums import record, sha256_file
 from geoverify.io.confine import confined, named_hosts
 from geoverify.io.items import (
@@ -46,7 +48,9 @@ from geoverify.io.items import (
     distinct_values,
     duplicates,
     field_sum,
+    identities,
     proven_items,
+    same_item,
 )
 from geoverify.io.stac import prepare_stac
 from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
@@ -56,6 +60,7 @@ from geoverify.model.evidence import Evidence, Submission
 __all__ = [
     "DECLARED_RULE",
     "EvidencePreparer",
+    "RunFacts",
     "bundled_data_used",
     "declared_only",
     "evaluate",
@@ -87,6 +92,48 @@ DECLARED_RULE = (
     "'inconclusive' (declared, not measured) when the declared values meet the rule and "
     "'fail' when they miss it; beside data, declared values ({declared}) are ignored"
 )
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the decision of one indicator may read from the rest of its run.
+
+    Attributes
+    ----------
+    earlier : mapping of str to Result
+        The results of the indicators evaluated before this one (catalogue
+        order): ``measure = "subset"`` conditions read the other indicator's
+        counted values there (``details["counted_values"]``, or the measured
+        countries ``details["iso3"]`` of a countries check).
+    project : (date, date), optional
+        The submission's ``[project]`` start and end, for ``years_covered``.
+    record : frozenset of str
+        The fields (``"identity"``, ``"country"`` …) whose counted values this
+        indicator's result must keep in ``details["counted_values"]``, because a
+        later subset condition reads them.
+    """
+
+    earlier: Mapping[str, Result] = field(default_factory=dict)
+    project: tuple[dt.date, dt.date] | None = None
+    record: frozenset[str] = frozenset()
+
+
+def subset_fields(catalogue: Catalogue) -> dict[str, frozenset[str]]:
+    """For each indicator that a ``subset`` condition names (``of``), the fields it reads."""
+    wanted: dict[str, set[str]] = {}
+    for indicator in catalogue:
+        for c in indicator.also:
+            if c.measure == "subset" and c.of:
+                wanted.setdefault(c.of, set()).add(c.field)
+    return {k: frozenset(v) for k, v in wanted.items()}
+
+
+def project_span(submission: Submission) -> tuple[dt.date, dt.date] | None:
+    """The ``[project]`` start and end dates, or ``None`` when either is not given."""
+    start, end = submission.project.get("start"), submission.project.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
+        return start, end
+    return None
 
 
 class _Hasher:
@@ -145,12 +192,25 @@ def verify(
         ids = [i for i in ids if i in wanted]
     results = []
     hosts = manifest_hosts(submission)
+    read_later = subset_fields(catalogue)
+    span = project_span(submission)
+    earlier: dict[str, Result] = {}
     for ident in ids:
         indicator = catalogue[ident]
         evidence = submission.evidence.get(ident) or _implied_evidence(indicator, submission)
-        result = evaluate(
-            indicator, evidence, context=context, hasher=hasher, prepare=prepare, hosts=hosts
+        facts = RunFacts(
+            earlier=dict(earlier), project=span, record=read_later.get(ident, frozenset())
         )
+        result = evaluate(
+            indicator,
+            evidence,
+            context=context,
+            hasher=hasher,
+            prepare=prepare,
+            hosts=hosts,
+            facts=facts,
+        )
+        earlier[ident] = result
         results.append(result)
         if on_result:
             on_result(result)
@@ -195,14 +255,24 @@ def evaluate(
     hasher: _Hasher | None = None,
     prepare: EvidencePreparer | None = None,
     hosts: frozenset[str] | None = None,
+    facts: RunFacts | None = None,
 ) -> Result:
     """The result of one indicator on its evidence (``missing`` when there is none).
 
     See :func:`_evaluate_in_budget`; every result leaves with a structured
     ``details["reason"]`` (:func:`geoverify.decide.reason`), which reports read.
+    ``facts`` (:class:`RunFacts`) carries what the rest of the run knows: the
+    earlier results that ``subset`` conditions read and the project's dates for
+    ``years_covered``; without it, such conditions are ``inconclusive``.
     """
     result = _evaluate_in_budget(
-        indicator, evidence, context=context, hasher=hasher, prepare=prepare, hosts=hosts
+        indicator,
+        evidence,
+        context=context,
+        hasher=hasher,
+        prepare=prepare,
+        hosts=hosts,
+        facts=facts,
     )
     if "reason" not in result.details:
         if result.verdict is Verdict.ERROR:
@@ -227,6 +297,7 @@ def _evaluate_in_budget(
     hasher: _Hasher | None = None,
     prepare: EvidencePreparer | None = None,
     hosts: frozenset[str] | None = None,
+    facts: RunFacts | None = None,
 ) -> Result:
     """One indicator, in its own thread, confined and within its time budget.
 
@@ -240,15 +311,20 @@ def _evaluate_in_budget(
     """
     context = context or Context()
     hasher = hasher or _Hasher()
+    facts = facts or RunFacts()
     if evidence is None:
-        return _evaluate(indicator, evidence, context=context, hasher=hasher, prepare=prepare)
+        return _evaluate(
+            indicator, evidence, context=context, hasher=hasher, prepare=prepare, facts=facts
+        )
     allowed = named_hosts([dict(evidence.options), *(dict(i.options) for i in evidence.items)])
     allowed = allowed | (hosts or frozenset())
     timeout = context.timeout
 
     def work() -> Result:
         with confined(evidence.base, allowed, timeout):
-            return _evaluate(indicator, evidence, context=context, hasher=hasher, prepare=prepare)
+            return _evaluate(
+                indicator, evidence, context=context, hasher=hasher, prepare=prepare, facts=facts
+            )
 
     if timeout is None:
         return work()
@@ -286,6 +362,7 @@ def _evaluate(
     context: Context,
     hasher: _Hasher,
     prepare: EvidencePreparer | None,
+    facts: RunFacts,
 ) -> Result:
     base = Result(
         indicator=indicator.id,
@@ -306,7 +383,7 @@ def _evaluate(
         if prepare is not None:
             evidence = prepare(evidence)
         if indicator.check == "count":
-            result = _evaluate_count(indicator, evidence, context)
+            result = _evaluate_count(indicator, evidence, context, facts)
         elif indicator.check != "share" and evidence.items and not _has_own_data(evidence):
             result = _evaluate_each_item(indicator, evidence, context)
         elif indicator.params.get("from_data"):
@@ -314,6 +391,8 @@ def _evaluate(
         else:
             measurement = get_check(indicator.check)(evidence, indicator.params, context)
             result = decide(indicator, measurement)
+        if indicator.check != "count" and indicator.also:
+            result = _measured_subsets(indicator, result, facts)
     except CheckUnavailableError as exc:
         return replace(base, message=str(exc), evidence=records)
     except GeoverifyError as exc:
@@ -403,7 +482,11 @@ def _evaluate_from_data(indicator: Indicator, evidence: Evidence, context: Conte
 _DATA_DIR = Path(__file__).parent / "data"
 _COUNTRY_TABLE = "countries.json"
 _BOUNDARIES = "country_boundaries.geojson"
-_REGION_LISTS = {"geo_members": "geo_members.txt", "belt_and_road": "belt_and_road.txt"}
+_REGION_LISTS = {
+    "geo_members": "geo_members.txt",
+    "belt_and_road": "belt_and_road.txt",
+    "developing": "developing.txt",
+}
 
 
 @functools.cache
@@ -427,8 +510,9 @@ def bundled_data_used(
     - the boundaries ``country_boundaries.geojson`` for a ``countries`` check
       whose evidence names no ``boundaries`` file, and for listed items whose
       country is found from their ``lon``/``lat``;
-    - the member lists ``geo_members.txt`` and ``belt_and_road.txt`` when the
-      region of the check or of an ``also`` condition is one of them.
+    - the lists ``geo_members.txt``, ``belt_and_road.txt`` and ``developing.txt``
+      when the region of the check or of an ``also`` condition is (or, for several
+      regions, includes) one of them.
     """
     names: list[str] = []
     regions: list[str | None] = []
@@ -437,12 +521,10 @@ def bundled_data_used(
         if evidence is None or "boundaries" not in evidence.options:
             names.append(_BOUNDARIES)
         regions.append(indicator.params.get("region"))
-    country_fields = [
-        c for c in indicator.also if "country" in c.field or c.region not in (None, "any")
-    ]
+    country_fields = [c for c in indicator.also if "country" in c.field or c.regions]
     if country_fields and evidence is not None:
         names.append(_COUNTRY_TABLE)
-        regions += [c.region for c in country_fields]
+        regions += [r for c in country_fields for r in c.regions]
         if any(
             isinstance(item.get("lon"), int | float) and isinstance(item.get("lat"), int | float)
             for item in evidence.items
@@ -511,11 +593,18 @@ def _evaluate_each_item(indicator: Indicator, evidence: Evidence, context: Conte
 # ---------------------------------------------------------------------------- counts
 
 
-def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) -> Result:
+def _evaluate_count(
+    indicator: Indicator, evidence: Evidence, context: Context, facts: RunFacts | None = None
+) -> Result:
     """Measure the listed items and their conditions; :mod:`geoverify.decide.aggregate` decides."""
+    facts = facts or RunFacts()
     measurement = get_check("count")(evidence, indicator.params, context)
     if indicator.params.get("field") or not (indicator.each or indicator.also):
-        return decide(indicator, measurement)
+        result = decide(indicator, measurement)
+        if facts.record:
+            counted_items = [p.item for p in proven_items(evidence) if p.counted]
+            result.details["counted_values"] = _counted_values(counted_items, facts.record)
+        return result
 
     everything = proven_items(evidence)
     repeats = duplicates(everything)
@@ -550,13 +639,13 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         ),
     )
     # every `also` condition on the counted items, and on those plus the inconclusive ones
-    aggregates = [_aggregate_condition(c, passing) for c in indicator.also]
+    aggregates = [_aggregate_condition(c, passing, facts) for c in indicator.also]
     with_undecided = (
-        [_aggregate_condition(c, passing + undecided) for c in indicator.also]
+        [_aggregate_condition(c, passing + undecided, facts) for c in indicator.also]
         if undecided
         else None
     )
-    return decide_count(
+    result = decide_count(
         indicator,
         counted,
         counted=len(passing),
@@ -564,6 +653,140 @@ def _evaluate_count(indicator: Indicator, evidence: Evidence, context: Context) 
         aggregates=aggregates,
         aggregates_with_uncertain=with_undecided,
     )
+    if facts.record:
+        result.details["counted_values"] = _counted_values(passing, facts.record)
+    measures = {c.measure for c in indicator.also}
+    if "subset" in measures:
+        result.details["subset_rule"] = SUBSET_RULE
+    if "years_covered" in measures:
+        result.details["years_rule"] = YEARS_RULE
+    return result
+
+
+def _counted_values(items: Sequence[Evidence], fields: Iterable[str]) -> dict[str, Any]:
+    """What later subset conditions read of the counted ``items``: per field, the values.
+
+    ``"identity"``: the identity keys of every item (a list per item,
+    :func:`geoverify.io.items.identities`); any other field: its distinct values
+    (countries as ISO3).  A field that cannot be read is left out (the subset
+    condition that needs it is then inconclusive, with the reason).
+    """
+    out: dict[str, Any] = {}
+    for name in sorted(fields):
+        if name == "identity":
+            out[name] = [identities(item) for item in items]
+            continue
+        with contextlib.suppress(GeoverifyError):
+            out[name] = distinct_values(items, name)
+    return out
+
+
+#: The rule of ``measure = "subset"``, shown with every subset condition.
+SUBSET_RULE = (
+    "a subset condition reads the other indicator's result in the same run (the run "
+    "evaluates indicators in catalogue order): its counted items' identities or values, or "
+    "for a countries check the countries it measured; when the other indicator was not "
+    "evaluated, is missing or in error, or its countries are declared rather than "
+    "measured, the condition is inconclusive with that reason"
+)
+
+
+#: The rule of ``measure = "years_covered"``, shown with every such condition.
+YEARS_RULE = (
+    "every calendar year from the year of the project's start to the year of its end "
+    "([project] start and end; a project of 2026-07-01 to 2029-06-30 has the years 2026, "
+    "2027, 2028 and 2029) must have at least one counted item whose year field is that "
+    "year; without a project start and end the condition is inconclusive"
+)
+
+
+def _other_values(condition: AggregateCondition, facts: RunFacts) -> tuple[Any, str | None]:
+    """The other indicator's values for a subset condition, or ``(None, why not)``."""
+    other_id = str(condition.of)
+    other = facts.earlier.get(other_id)
+    if other is None:
+        return None, (
+            f"{other_id} was not evaluated in this run (not among the submission's "
+            "indicators, or left out with --indicator)"
+        )
+    if other.verdict in (Verdict.MISSING, Verdict.ERROR):
+        return None, f"{other_id} is {other.verdict}: {other.message}"
+    if other.details.get("declared_only"):
+        return None, f"the countries of {other_id} are declared, not measured"
+    recorded = other.details.get("counted_values", {})
+    if condition.field in recorded:
+        return recorded[condition.field], None
+    if "country" in condition.field and isinstance(other.details.get("iso3"), list):
+        return other.details["iso3"], None
+    return None, f"{other_id} recorded no {condition.field!r} values"
+
+
+def _subset(
+    condition: AggregateCondition, items: Sequence[Evidence], facts: RunFacts
+) -> tuple[Verdict, str, Any]:
+    """``measure = "subset"``: the counted values (or items) not among the other's."""
+    others, why = _other_values(condition, facts)
+    if why is not None:
+        return undecided_aggregate(condition, why)
+    if condition.field == "identity":
+        outside: list[str] = [
+            str(item.get("title", ""))
+            for item in items
+            if not any(same_item(identities(item), keys) for keys in others)
+        ]
+    else:
+        values = distinct_values(items, condition.field, condition.region)
+        outside = sorted(set(values) - {str(v) for v in others})
+    return decide_aggregate(condition, outside)
+
+
+def _measured_subsets(indicator: Indicator, result: Result, facts: RunFacts) -> Result:
+    """The subset conditions of a countries check: its measured countries among the other's."""
+    if result.verdict in (Verdict.MISSING, Verdict.ERROR):
+        return result
+    measured = [str(c) for c in result.details.get("iso3", [])]
+    aggregates = []
+    for condition in indicator.also:
+        others, why = _other_values(condition, facts)
+        if why is not None:
+            aggregates.append(undecided_aggregate(condition, why))
+            continue
+        outside = sorted(set(measured) - {str(v) for v in others})
+        aggregates.append(decide_aggregate(condition, outside))
+    result.details["subset_rule"] = SUBSET_RULE
+    return apply_aggregates(result, aggregates)
+
+
+def _years_covered(
+    condition: AggregateCondition, items: Sequence[Evidence], facts: RunFacts
+) -> tuple[Verdict, str, Any]:
+    """``measure = "years_covered"``: the project's calendar years without an item."""
+    if facts.project is None:
+        return undecided_aggregate(
+            condition,
+            "the submission's [project] gives no start and end, so its years are unknown "
+            "(add start = YYYY-MM-DD and end = YYYY-MM-DD to [project])",
+        )
+    start, end = facts.project
+    years = set()
+    for item in items:
+        value = item.get(condition.field)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            continue
+        try:
+            year = float(value)
+        except ValueError:
+            year = float("nan")
+        if not year.is_integer():
+            raise EvidenceError(
+                f"item {item.get('title')!r}: {condition.field} = {value!r} is not a "
+                "calendar year",
+                source=item.where,
+                hint=f"Write {condition.field} = YYYY (e.g. {start.year}).",
+            )
+        years.add(int(year))
+    missing = [y for y in range(start.year, end.year + 1) if y not in years]
+    return decide_aggregate(condition, missing)
 
 
 def _item_condition(
@@ -588,11 +811,16 @@ def _item_condition(
 
 
 def _aggregate_condition(
-    condition: AggregateCondition, items: Iterable[Evidence]
+    condition: AggregateCondition, items: Iterable[Evidence], facts: RunFacts | None = None
 ) -> tuple[Verdict, str, Any]:
     """Measure one ``also`` condition over the counted items; decide compares."""
     items = list(items)
+    facts = facts or RunFacts()
     try:
+        if condition.measure == "subset":
+            return _subset(condition, items, facts)
+        if condition.measure == "years_covered":
+            return _years_covered(condition, items, facts)
         if condition.measure == "sum":
             observed: Any = field_sum(items, condition.field)
         elif condition.measure == "categories":

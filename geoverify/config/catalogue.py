@@ -37,7 +37,10 @@ from geoverify.units import UNITS, dimension
 __all__ = ["DEFAULT_CATALOGUE", "load_catalogue"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-_MEASURES = ("distinct", "sum", "categories")
+_MEASURES = ("distinct", "sum", "categories", "subset", "years_covered")
+#: Measures that count what is wrong (values outside, years without an item): ``<= 0``
+#: unless the row states another rule.
+_ZERO_MEASURES = ("subset", "years_covered")
 
 
 def _default_catalogue() -> Path:
@@ -134,7 +137,8 @@ _ALSO_KEYS: dict[str, type | tuple[type, ...]] = {
     "op": str,
     "threshold": (int, float, list),
     "unit": str,
-    "region": str,
+    "region": (str, list),
+    "of": str,
 }
 
 
@@ -310,10 +314,26 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         op, threshold, unit = v.condition(table, keys, label)
         each = tuple(_item_condition(v, table, keys, label, c) for c in table.get("each", []))
         also = tuple(_aggregate(v, table, keys, label, c) for c in table.get("also", []))
-        if (each or also) and table["check"] != "count":
+        for c in also:
+            if c.measure == "subset" and c.of not in indicators:
+                raise v.fail(
+                    [*keys, "also"],
+                    f"{label}: 'subset' of {c.of!r}, which is not an indicator listed before "
+                    "this one",
+                    "Name the id of an indicator above this one (the run evaluates indicators "
+                    "in catalogue order, so the other one's values are known when this one is "
+                    "decided).",
+                )
+        subset_of_countries = all(
+            c.measure == "subset" and c.field == "country" for c in also
+        )
+        if (each or also) and table["check"] != "count" and (
+            each or not (table["check"] == "countries" and subset_of_countries)
+        ):
             raise v.fail(
                 [*keys, "each" if each else "also"],
-                f"{label}: 'each' and 'also' apply only to check = 'count'",
+                f"{label}: 'each' and 'also' apply only to check = 'count' (one exception: "
+                "'also' with measure = 'subset' and field = 'country' on a 'countries' check)",
                 "Remove them, or make the indicator a count.",
             )
         _check_params(v, kinds[table["check"]], table.get("params", {}), [*keys, "params"], label)
@@ -413,13 +433,31 @@ def _aggregate(
             f"{label}: 'also' needs measure (one of {', '.join(_MEASURES)}) and field",
             'Write { measure = "distinct", field = "country", op = ">=", threshold = 4 }.',
         )
-    if c.get("region") is not None and c["region"] not in REGIONS:
+    raw = c.get("region")
+    names = [raw] if isinstance(raw, str) else raw
+    if names is not None and (
+        not names or not all(isinstance(n, str) and n in REGIONS for n in names)
+    ):
         raise v.fail(
-            where, f"{label}: unknown region {c['region']!r}", f"Use one of: {', '.join(REGIONS)}."
+            where,
+            f"{label}: unknown region {raw!r}",
+            f"Use one of: {', '.join(REGIONS)}, or a non-empty list of them (a country must "
+            "belong to every region of the list).",
         )
+    region = raw if isinstance(raw, str) or raw is None else tuple(raw)
+    measure = c["measure"]
+    if (measure == "subset") != ("of" in c):
+        raise v.fail(
+            where,
+            f"{label}: 'of' goes with measure = 'subset', and only with it",
+            'Write { measure = "subset", field = "identity", of = "night_light.products" }.',
+        )
+    if measure in _ZERO_MEASURES:
+        # they count what is wrong (values outside, years without an item): none by default
+        c = {"op": "<=", "threshold": 0, "unit": "count", **c}
     op, threshold, unit = v.condition(c, where, f"{label} also")
     return AggregateCondition(
-        op, threshold, unit, measure=c["measure"], field=c["field"], region=c.get("region")
+        op, threshold, unit, measure=measure, field=c["field"], region=region, of=c.get("of")
     )
 
 

@@ -21,9 +21,11 @@ from geoverify.model import AggregateCondition, Indicator, Measurement, Result, 
 
 __all__ = [
     "SEVERITY",
+    "apply_aggregates",
     "decide_aggregate",
     "decide_count",
     "describe_aggregate",
+    "undecided_aggregate",
     "worst",
 ]
 
@@ -43,11 +45,26 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 
 
 def describe_aggregate(condition: AggregateCondition) -> str:
-    """``"distinct country in asia_oceania"``-like text for reports."""
-    region = f" in {condition.region}" if condition.region not in (None, "any") else ""
+    """``"distinct country in asia_oceania ∩ geo_members"``-like text for reports."""
+    regions = condition.regions
+    region = f" in {' ∩ '.join(regions)}" if regions else ""
     if condition.measure == "categories":
         return f"values of {condition.field!r}"
+    if condition.measure == "subset":
+        what = "counted items" if condition.field == "identity" else f"{condition.field} values"
+        return f"{what} not among those of {condition.of}"
+    if condition.measure == "years_covered":
+        return f"project years without an item ({condition.field})"
     return f"{condition.measure} {condition.field}{region}"
+
+
+def undecided_aggregate(condition: AggregateCondition, why: str) -> tuple[Verdict, str, Any]:
+    """An ``also`` condition that cannot be measured for a stated reason: ``inconclusive``.
+
+    Used when a subset's other indicator is missing or in error, or when the
+    project states no start and end for ``years_covered``.
+    """
+    return Verdict.INCONCLUSIVE, f"{describe_aggregate(condition)}: undecided, {why}", None
 
 
 def decide_aggregate(
@@ -56,7 +73,9 @@ def decide_aggregate(
     """Verdict of one ``also`` condition on its observed value.
 
     ``observed``: the sum (``measure = "sum"``), the list of values present
-    (``"categories"``) or the list of distinct values (``"distinct"``).
+    (``"categories"``), the list of distinct values (``"distinct"``), or the
+    list of what is wrong: counted values outside the other indicator's
+    (``"subset"``), project years without an item (``"years_covered"``).
     """
     if condition.measure == "sum":
         measurement = Measurement(observed, condition.unit)
@@ -65,6 +84,9 @@ def decide_aggregate(
     else:
         measurement = Measurement(len(observed), "count")
     verdict, sentence, _, _ = decide_condition(condition, measurement)
+    if condition.measure in ("subset", "years_covered"):
+        shown = ", ".join(map(str, observed)) if observed else "none"
+        sentence = f"{shown} ({sentence})"
     return verdict, f"{describe_aggregate(condition)}: {sentence}", observed
 
 
@@ -113,6 +135,27 @@ def decide_count(
             result.verdict = Verdict.INCONCLUSIVE
             result.message = f"{text}. {result.message}"
             result.details["reason"] = reason("inconclusive", text)
+    return apply_aggregates(
+        result,
+        aggregates,
+        uncertain=uncertain,
+        aggregates_with_uncertain=aggregates_with_uncertain,
+    )
+
+
+def apply_aggregates(
+    result: Result,
+    aggregates: Sequence[tuple[Verdict, str, Any]],
+    *,
+    uncertain: int = 0,
+    aggregates_with_uncertain: Sequence[tuple[Verdict, str, Any]] | None = None,
+) -> Result:
+    """Combine the verdicts of the ``also`` conditions with ``result``'s (the worst decides).
+
+    Each condition is listed in ``details["also"]``; a failed one is named in the
+    message and the reason, an inconclusive one ("undecided") too.  See
+    :func:`decide_count` for ``uncertain`` and ``aggregates_with_uncertain``.
+    """
     if not aggregates:
         return result
     if aggregates_with_uncertain is not None and len(aggregates_with_uncertain) != len(aggregates):

@@ -292,7 +292,9 @@ def decide(indicator: Any, measurement: Measurement) -> Result:
     if alternatives:
         readings = decide_readings(indicator, measurement, verdict)
         details["readings"] = readings
-        differing = [r for r in readings[1:] if r["verdict"] != str(verdict)]
+        differing = [
+            r for r in readings[1:] if r["verdict"] not in (str(verdict), NOT_APPLICABLE)
+        ]
         if differing:
             message = (
                 f"{verdict} under the primary reading; "
@@ -355,6 +357,11 @@ def _code(verdict: Verdict, op: str) -> str:
     }[verdict]
 
 
+#: The "verdict" of an alternative reading whose quantity the measurement does not give
+#: (a grid with no conventional nominal class): shown, never a verdict of the indicator.
+NOT_APPLICABLE = "not applicable"
+
+
 def decide_readings(
     indicator: Any, measurement: Measurement, primary: Verdict
 ) -> list[dict[str, Any]]:
@@ -388,8 +395,9 @@ def decide_readings(
             quantity = _detail(measurement.details, alt.value)
             if quantity is None:
                 row.update(
-                    verdict=str(Verdict.ERROR),
-                    sentence=f"the measurement gives no {alt.value!r}",
+                    verdict=NOT_APPLICABLE,
+                    sentence=f"the measurement gives no {alt.value!r}: this reading does not "
+                    "apply to it",
                 )
                 out.append(row)
                 continue

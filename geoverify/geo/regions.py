@@ -20,6 +20,18 @@ Regions (contract of the catalogue's ``region`` params):
     GEO member governments (``data/geo_members.txt``, dated in the file).
 ``belt_and_road``
     countries with a Belt and Road cooperation document (``data/belt_and_road.txt``).
+``outside_china``
+    every known country but China ("国外", "跨国").  Hong Kong (HKG), Macao (MAC) and
+    Taiwan (TWN), which ISO 3166-1 codes separately, are treated *with* China: a city in
+    them is not outside China (:data:`CHINA`).
+``developing``
+    the World Bank's low- and middle-income economies, FY2026 classification
+    (``data/developing.txt``, dated and sourced in the file; check it against the
+    official list before a decision depends on it).
+
+Several regions at once (``region = ["asia_oceania", "geo_members", "developing"]`` in
+the catalogue) mean their intersection: a country must belong to every one of them
+(:func:`in_regions`, :func:`regions_members`).
 
 References
 ----------
@@ -35,6 +47,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,14 +59,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOUNDARY_FIELDS",
+    "CHINA",
     "REGIONS",
     "countries_of_lonlat",
     "country_boundaries",
     "country_code",
     "country_name",
     "in_region",
+    "in_regions",
     "load_region_list",
     "region_members",
+    "regions_members",
 ]
 
 #: Region names accepted by :func:`in_region`, with a one-line definition.
@@ -64,7 +80,14 @@ REGIONS: dict[str, str] = {
     "asia_oceania": "UN M49 Asia or Oceania",
     "geo_members": "GEO member governments (data/geo_members.txt)",
     "belt_and_road": "Belt and Road cooperation countries (data/belt_and_road.txt)",
+    "outside_china": "every country but China; Hong Kong, Macao and Taiwan count with China",
+    "developing": "World Bank low- and middle-income economies, FY2026 (data/developing.txt)",
 }
+
+#: The ISO 3166-1 codes that ``outside_china`` treats as China: China itself and Hong
+#: Kong, Macao and Taiwan, which ISO 3166-1 codes separately but which the call, written
+#: in China, does not count as foreign ("国外").
+CHINA: frozenset[str] = frozenset({"CHN", "HKG", "MAC", "TWN"})
 
 #: Field names searched (in this order, case-insensitively) for ISO 3166-1 alpha-3
 #: codes in a user-supplied boundaries file.
@@ -243,6 +266,10 @@ def region_members(region: str) -> frozenset[str]:
         return _list_members("geo_members.txt")
     if region == "belt_and_road":
         return _list_members("belt_and_road.txt")
+    if region == "outside_china":
+        return frozenset(table) - CHINA
+    if region == "developing":
+        return _list_members("developing.txt")
     raise EvidenceError(
         f"unknown region {region!r}",
         hint=f"Use one of: {', '.join(REGIONS)}.",
@@ -266,6 +293,30 @@ def in_region(iso3: str, region: str) -> bool:
     """
     members = region_members(region)
     return country_code(iso3) in members
+
+
+def regions_members(regions: str | Sequence[str] | None) -> frozenset[str]:
+    """The ISO3 codes in *every* one of ``regions`` (their intersection).
+
+    ``None`` or ``"any"`` is every known country; a single name is
+    :func:`region_members`.
+
+    Raises
+    ------
+    EvidenceError
+        For an unknown region name.
+    """
+    names = [regions] if regions is None or isinstance(regions, str) else list(regions)
+    members = region_members("any")
+    for name in names:
+        if name not in (None, "any"):
+            members = members & region_members(name)
+    return members
+
+
+def in_regions(iso3: str, regions: str | Sequence[str] | None) -> bool:
+    """True when the country ``iso3`` belongs to every one of ``regions``."""
+    return country_code(iso3) in regions_members(regions)
 
 
 @functools.cache

@@ -43,6 +43,7 @@ __all__ = [
     "normalise_title",
     "normalise_url",
     "proven_items",
+    "same_item",
 ]
 
 #: How listed items are told apart; shown in every count and share result.
@@ -315,6 +316,24 @@ def identities(item: Evidence, *, checksums: dict[str, str] | None = None) -> li
     return keys
 
 
+def same_item(keys: Iterable[str], others: Iterable[str]) -> bool:
+    """True when two items with these identity keys (:func:`identities`) are one item.
+
+    As in :func:`proven_items` (:data:`IDENTITY_RULE`): a shared DOI, URL or
+    proof-file checksum makes them one; a shared normalised title does too,
+    unless both carry DOIs and none is shared (two registered objects).
+    """
+    mine, theirs = set(keys), set(others)
+    shared = mine & theirs
+    if any(not key.startswith("title:") for key in shared):
+        return True
+    if not shared:
+        return False
+    dois_mine = {k for k in mine if k.startswith("doi:")}
+    dois_theirs = {k for k in theirs if k.startswith("doi:")}
+    return not (dois_mine and dois_theirs)
+
+
 _KEY_NAMES = {"doi": "DOI", "url": "URL", "sha256": "proof-file checksum", "title": "title"}
 
 
@@ -386,11 +405,27 @@ def item_number(item: Evidence, field: str) -> float:
     return float(value)
 
 
-def distinct_values(items: Iterable[Evidence], field: str, region: str | None = None) -> list[str]:
+def distinct_values(
+    items: Iterable[Evidence], field: str, region: str | Sequence[str] | None = None
+) -> list[str]:
     """Distinct values of ``field`` among ``items``; countries normalised to ISO3.
 
-    With ``region``, only countries in that region (see :mod:`geoverify.geo.regions`).
+    With ``region``, only countries in that region; with several regions, only
+    countries in every one of them (see :mod:`geoverify.geo.regions`).  For a
+    field that is not a country (``city``), ``region`` keeps the items whose
+    country (declared, or found from ``lon``/``lat``) lies in the region: "distinct
+    cities outside China" are the distinct cities of the items outside China.
+
+    Raises
+    ------
+    EvidenceError
+        For an unknown country, or, with ``region`` and a field that is not a
+        country, an item that gives no country.
     """
+    restricted = region not in (None, "any", ())
+    if restricted and "country" not in field:
+        items = [item for item in items if _item_in_region(item, region)]
+        region = None
     values: set[str] = set()
     for item in items:
         raw = item.get(field)
@@ -400,14 +435,31 @@ def distinct_values(items: Iterable[Evidence], field: str, region: str | None = 
             if value is None or value == "":
                 continue
             values.add(str(value))
-    if "country" in field or region not in (None, "any"):
-        from geoverify.geo.regions import country_code, in_region
+    restricted = region not in (None, "any", ())
+    if "country" in field or restricted:
+        from geoverify.geo.regions import country_code, regions_members
 
         codes = {country_code(v) for v in values}
-        if region not in (None, "any"):
-            codes = {c for c in codes if in_region(c, region)}
+        if restricted:
+            codes &= regions_members(region)
         return sorted(codes)
     return sorted(values)
+
+
+def _item_in_region(item: Evidence, region: str | Sequence[str] | None) -> bool:
+    """True when the item's country (declared, or from its lon/lat) lies in ``region``."""
+    from geoverify.geo.regions import country_code, regions_members
+
+    country = _country_of_item(item, item.get("country"))
+    if not isinstance(country, str) or not country.strip():
+        shown = region if isinstance(region, str) else " ∩ ".join(map(str, region or ()))
+        raise EvidenceError(
+            f"item {item.get('title')!r} gives no country, so whether it lies in {shown} "
+            "is unknown",
+            source=item.where,
+            hint='Add `country = "ISO3"` (or lon and lat) to the item.',
+        )
+    return country_code(country) in regions_members(region)
 
 
 def _country_of_item(item: Evidence, declared: Any) -> Any:

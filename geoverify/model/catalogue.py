@@ -66,11 +66,39 @@ class ItemCondition(Condition):
 
 @dataclass(frozen=True)
 class AggregateCondition(Condition):
-    """A further condition on the counted items together (``also``)."""
+    """A further condition on the counted items together (``also``).
+
+    ``measure``:
+
+    ``distinct``
+        number of distinct values of ``field`` (countries in ``region``, see below);
+    ``sum``
+        sum of a numeric ``field``;
+    ``categories``
+        the values of ``field`` present (``op = "includes"``);
+    ``subset``
+        number of counted values of ``field`` that are *not* among those of the
+        indicator ``of`` (``field = "identity"``: counted items that are not items
+        of ``of``, by :data:`geoverify.io.items.IDENTITY_RULE`); ``<= 0`` by default;
+    ``years_covered``
+        number of calendar years of the project (its ``[project]`` start and end)
+        without an item whose ``field`` is that year; ``<= 0`` by default.
+
+    ``region`` is one region name or several (a tuple): a country must belong to
+    every one of them (their intersection).
+    """
 
     measure: str = "distinct"
     field: str = ""
-    region: str | None = None
+    region: str | tuple[str, ...] | None = None
+    #: for ``measure = "subset"``: the indicator whose counted values bound these
+    of: str | None = None
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The region names, ``"any"`` left out (``()``: no restriction)."""
+        names = (self.region,) if isinstance(self.region, str) else (self.region or ())
+        return tuple(r for r in names if r != "any")
 
 
 
@@ -216,7 +244,7 @@ class Indicator:
 def _condition_dict(condition: Condition) -> dict[str, Any]:
     """The non-empty fields of a per-item or aggregate condition, as in the TOML."""
     out = {
-        k: (dict(v) if isinstance(v, Mapping) else v)
+        k: (dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple) else v)
         for k, v in dataclasses.asdict(condition).items()
         if v not in (None, {}, "")
     }
@@ -247,10 +275,20 @@ def _describe_item(c: ItemCondition) -> str:
 
 
 
+def describe_regions(c: AggregateCondition) -> str:
+    """``" in asia_oceania ∩ geo_members"``-like text, or ``""`` for no region."""
+    return f" in {' ∩ '.join(c.regions)}" if c.regions else ""
+
+
 def _describe_aggregate(c: AggregateCondition) -> str:
-    region = f" in {c.region}" if c.region and c.region != "any" else ""
+    region = describe_regions(c)
     if c.measure == "categories":
         return f"{c.field} includes {', '.join(map(str, c.threshold))}"
+    if c.measure == "subset":
+        what = "counted items" if c.field == "identity" else f"{c.field} values"
+        return f"{what} not among those of {c.of} {c.describe()}"
+    if c.measure == "years_covered":
+        return f"project years without an item ({c.field}) {c.describe()}"
     return f"{c.measure} {c.field}{region} {c.describe()}"
 
 

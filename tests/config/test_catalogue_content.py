@@ -53,7 +53,15 @@ UNITS = {
     "ppb",
     "molecules/cm2",
 }
-REGIONS = {"africa_asia", "south_southeast_asia", "asia_oceania", "geo_members", "belt_and_road"}
+REGIONS = {
+    "africa_asia",
+    "south_southeast_asia",
+    "asia_oceania",
+    "geo_members",
+    "belt_and_road",
+    "outside_china",
+    "developing",
+}
 INDICATOR_KEYS = {
     "id",
     "title",
@@ -237,7 +245,16 @@ def test_indicator_shape(indicators: dict[str, dict[str, Any]]) -> None:
         else:
             _check_condition_op(iid, ind)
         assert isinstance(ind.get("params", {}), dict), iid
-        if ("each" in ind or "also" in ind) and ind["check"] != "count":
+        country_subsets = all(
+            c.get("measure") == "subset" and c.get("field") == "country"
+            for c in ind.get("also", [])
+        )
+        # the one exception: a countries check's countries within another's (subset)
+        if (
+            ("each" in ind or "also" in ind)
+            and ind["check"] != "count"
+            and ("each" in ind or not (ind["check"] == "countries" and country_subsets))
+        ):
             pytest.fail(f"{iid}: each/also only allowed with check = 'count'")
         for cond in ind.get("each", []):
             assert ("check" in cond) != ("field" in cond), (iid, cond)
@@ -248,13 +265,19 @@ def test_indicator_shape(indicators: dict[str, dict[str, Any]]) -> None:
                 assert set(cond) <= {"field", "op", "threshold", "unit"}, (iid, cond)
             _check_condition_op(iid, cond)
         for cond in ind.get("also", []):
-            assert cond["measure"] in {"distinct", "sum", "categories"}, (iid, cond)
-            assert set(cond) <= {"measure", "field", "op", "threshold", "unit", "region"}
+            measures = {"distinct", "sum", "categories", "subset", "years_covered"}
+            assert cond["measure"] in measures, (iid, cond)
+            assert set(cond) <= {"measure", "field", "op", "threshold", "unit", "region", "of"}
             if "region" in cond:
-                assert cond["region"] in REGIONS, (iid, cond)
+                regions = cond["region"] if isinstance(cond["region"], list) else [cond["region"]]
+                assert regions and set(regions) <= set(REGIONS), (iid, cond)
             if cond["measure"] == "categories":
                 assert cond["op"] == "includes", (iid, cond)
-            _check_condition_op(iid, cond)
+            if cond["measure"] == "subset":  # of an indicator listed earlier
+                earlier = list(indicators)[: list(indicators).index(iid)]
+                assert cond["of"] in earlier, (iid, cond)
+            if "op" in cond or cond["measure"] not in ("subset", "years_covered"):
+                _check_condition_op(iid, cond)
 
 
 def test_grouped_by_direction(catalogue: dict[str, Any]) -> None:

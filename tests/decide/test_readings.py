@@ -87,12 +87,13 @@ def test_precision_passes_but_rmse_with_bias_fails(catalogue) -> None:
     assert "fail under the accuracy (RMSE, bias included) reading" in r.message
 
 
-def test_an_alternative_without_its_quantity_is_an_error_row_not_a_crash(catalogue) -> None:
+def test_an_alternative_without_its_quantity_does_not_apply(catalogue) -> None:
     r = _result(catalogue, "ghg.xco2_precision", Measurement(1.1, "ppm", ci=(1.0, 1.2)))
     assert r.verdict is Verdict.PASS
     rows = {row["id"]: row for row in r.details["readings"]}
-    assert rows["rmse"]["verdict"] == "error"
+    assert rows["rmse"]["verdict"] == "not applicable"
     assert "rmse.value" in rows["rmse"]["sentence"]
+    assert "reading" not in r.message.split(".")[0]  # not announced as a dispute
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ JCGM 100:2008 (GUM) for the error budget (:mod:`geoverify.stats.budget`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ from scipy import stats
 
 from geoverify.errors import EvidenceError
 from geoverify.io.collocations import GAS_UNITS, describe_units, normalise_gas, read_collocations
+from geoverify.io.confine import confined
 from geoverify.io.swath import collocate, open_swath
 from geoverify.io.table import read_table
 from geoverify.model import Measurement
@@ -464,14 +466,18 @@ def measure_retrieval(
                     "references, radius_km and window_minutes.",
                 )
             location, shown = found, evidence.display(found)
-        frame = read_collocations(
-            location,
-            gas=gas,
-            unit=evidence.get("unit"),
-            declared_gas=evidence.get("gas"),
-            dry_air_column=None if dry is None else float(dry),
-            display=shown,
-        )
+        # the table built from swaths is geoverify's own scratch file, outside the
+        # submission's folder: it is read confined to the scratch folder instead
+        scope = confined(root=scratch) if built is not None else contextlib.nullcontext()
+        with scope:
+            frame = read_collocations(
+                location,
+                gas=gas,
+                unit=evidence.get("unit"),
+                declared_gas=evidence.get("gas"),
+                dry_air_column=None if dry is None else float(dry),
+                display=shown,
+            )
     k = parse_outliers(evidence.get("outliers"), source=evidence.where)
     d_all = frame["difference"].to_numpy()
     if d_all.size < 2:
@@ -550,7 +556,6 @@ def measure_retrieval(
             "declared error budget, random": totals.random,
             "declared error budget, total": totals.total,
         }
-
 
     chosen = {"precision": est_prec, "bias": est_bias, "rmse": est_rmse}[statistic]
     planner: Callable[[float], int | None] | None = None

@@ -16,7 +16,15 @@ from pathlib import Path
 __all__ = ["TOPICS", "build_all", "record_metrics"]
 
 #: Modules of :mod:`geoverify.testing.samples` that build samples, in order.
-TOPICS: tuple[str, ...] = ("spine", "accuracy", "data_checks", "wildfire", "ghg", "coverage")
+TOPICS: tuple[str, ...] = (
+    "spine",
+    "accuracy",
+    "data_checks",
+    "wildfire",
+    "ghg",
+    "coverage",
+    "formats",
+)
 
 
 def build_all(root: Path) -> list[Path]:

@@ -300,6 +300,9 @@ COMMON_EVIDENCE: str = "\n".join(
             [
                 {"title": "Progress report 2027", "year": 2027, "doi": _doi(18)},
                 {"title": "Progress report 2028", "year": 2028, "doi": _doi(19)},
+                # every calendar year of the project (2026-07-01 to 2029-06-30) has one
+                {"title": "Progress report 2026", "year": 2026, "doi": _doi(24)},
+                {"title": "Progress report 2029", "year": 2029, "doi": _doi(25)},
             ],
         ),
         "# --- eligibility and funding rules (geo_rules) ---",

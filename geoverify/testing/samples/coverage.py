@@ -148,8 +148,13 @@ def _services_pass(root: Path) -> None:
         items_toml(
             "urban_heat.foreign_cities",
             [
-                {"title": f"Heat-island demonstration in {c}", "city": c, "doi": _doi(711, k)}
-                for k, c in enumerate(["Bangkok", "Karachi"])
+                {
+                    "title": f"Heat-island demonstration in {c}",
+                    "city": c,
+                    "country": iso3,
+                    "doi": _doi(711, k),
+                }
+                for k, (c, iso3) in enumerate([("Bangkok", "THA"), ("Karachi", "PAK")])
             ],
         ),
         items_toml(

@@ -295,21 +295,23 @@ def _night_light(root: Path) -> None:
             "night_light.products",
             [{"title": f"Night-light product {i + 1}", "doi": _doi(401, i)} for i in range(21)],
         ),
+        # the assessments below are among the 21 products (same DOIs): products 1-5
+        # humanitarian, 6-11 light pollution, 12-21 regional development
         _items(
             "night_light.humanitarian_products",
-            [{"title": f"Humanitarian product {i + 1}", "doi": _doi(402, i)} for i in range(5)],
+            [{"title": f"Humanitarian product {i + 1}", "doi": _doi(401, i)} for i in range(5)],
         ),
         _items(
             "night_light.light_pollution_towns",
             [
-                {"title": f"Light-pollution assessment, {t}", "town": t, "doi": _doi(403, i)}
+                {"title": f"Light-pollution assessment, {t}", "town": t, "doi": _doi(401, 5 + i)}
                 for i, t in enumerate(_TOWNS)
             ],
         ),
         _items(
             "night_light.development_countries",
             [
-                {"title": f"Development assessment, {c}", "country": c, "doi": _doi(404, i)}
+                {"title": f"Development assessment, {c}", "country": c, "doi": _doi(401, 11 + i)}
                 for i, c in enumerate(_NIGHT_COUNTRIES[:10])
             ],
         ),

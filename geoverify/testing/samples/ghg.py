@@ -314,6 +314,17 @@ def _ghg_pass(root: Path) -> None:
             "year = 2028",
             'doi = "10.5281/zenodo.9500302"',
             "",
+            "# one report for every calendar year of the project (2026-07-01 to 2029-06-30)",
+            "[[evidence.ghg.annual_reports.items]]",
+            'title = "Annual GHG monitoring report 2026"',
+            "year = 2026",
+            'doi = "10.5281/zenodo.9500306"',
+            "",
+            "[[evidence.ghg.annual_reports.items]]",
+            'title = "Annual GHG monitoring report 2029"',
+            "year = 2029",
+            'doi = "10.5281/zenodo.9500307"',
+            "",
             COMMON_EVIDENCE,
         ]
     )
