@@ -103,42 +103,13 @@ def test_africa_only_raster_covers_africas_share_of_the_world(tmp_path: Path) ->
 
 
 def _firecci_netcdf(path: Path, step: float = 0.25) -> Path:
-    """A FireCCI51-like CF NetCDF: JD (day of burn, −1 unobserved, −2 unburnable), CL, time."""
-    import netCDF4
+    """A FireCCI51-like global CF NetCDF: nothing burned, south of 60°S "not burnable" (−2)."""
+    from geoverify.testing.samples.products import firecci_netcdf
 
     lat = 90.0 - (np.arange(round(180 / step)) + 0.5) * step
-    lon = -180.0 + (np.arange(round(360 / step)) + 0.5) * step
-    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
-        nc.Conventions = "CF-1.7"
-        nc.title = "Fire_cci Pixel Burned Area product (test layout)"
-        nc.createDimension("time", None)
-        nc.createDimension("lat", lat.size)
-        nc.createDimension("lon", lon.size)
-        nc.createDimension("bnds", 2)
-        t = nc.createVariable("time", "f8", ("time",))
-        t.units, t.calendar, t.standard_name = "days since 1970-01-01", "standard", "time"
-        t[:] = [19358.0]  # 2023-01-01
-        y = nc.createVariable("lat", "f8", ("lat",))
-        y.units, y.standard_name, y.axis = "degrees_north", "latitude", "Y"
-        y[:] = lat
-        x = nc.createVariable("lon", "f8", ("lon",))
-        x.units, x.standard_name, x.axis = "degrees_east", "longitude", "X"
-        x[:] = lon
-        crs = nc.createVariable("crs", "i4")
-        crs.grid_mapping_name = "latitude_longitude"
-        crs.semi_major_axis, crs.inverse_flattening = 6378137.0, 298.257223563
-        jd = nc.createVariable(
-            "JD", "i2", ("time", "lat", "lon"), zlib=True, fill_value=np.int16(-9999)
-        )
-        jd.long_name, jd.units, jd.grid_mapping = "Date of the first detection", "day", "crs"
-        jd.comment = "-1: not observed; -2: not burnable"
-        data = np.zeros((1, lat.size, lon.size), dtype="int16")
-        data[0, lat < -60.0, :] = -2
-        jd[:] = data
-        cl = nc.createVariable("CL", "u1", ("time", "lat", "lon"), zlib=True, fill_value=255)
-        cl.long_name, cl.units, cl.grid_mapping = "Confidence Level", "percent", "crs"
-        cl[:] = np.zeros((1, lat.size, lon.size), dtype="uint8")
-    return path
+    jd = np.zeros((1, lat.size, round(360 / step)), dtype="int16")
+    jd[0, lat < -60.0, :] = -2
+    return firecci_netcdf(path, jd, west=-180.0, north=90.0, step=step)
 
 
 def test_firecci_style_global_grid_does_not_count_the_globe_as_land(tmp_path: Path) -> None:
