@@ -48,9 +48,11 @@ __all__ = [
     "Tile",
     "earlier_cover",
     "expand_tiles",
+    "first_tile_of_points",
     "open_tiles",
     "overlapping_earlier",
     "raster_locations",
+    "tile_class_areas_ha",
     "tile_class_counts",
     "touches",
 ]
@@ -347,3 +349,114 @@ def _masked_counts(
                     hint="Deliver the classified map (integer class codes, one per class).",
                 )
     return counts, dropped
+
+
+def first_tile_of_points(tiles: Sequence[Tile], xs: Any, ys: Any, crs: Any) -> np.ndarray:
+    """Index of the first tile (in the order given) whose grid holds each point; ``-1``: none.
+
+    The points (``xs``, ``ys`` in ``crs``) are transformed to each tile's CRS with
+    PROJ and held against the tile's grid as a sample is read (column and row in
+    ``[0, width)`` and ``[0, height)``): the :data:`OVERLAP_RULE` applied to
+    points, so a point in the overlap of two tiles belongs to the first by path.
+    On a geographic tile a longitude is also tried ±360° (a 0–360° grid).
+    Missing points (NaN) belong to no tile.
+    """
+    from pyproj import Transformer
+
+    x0 = np.asarray(xs, dtype=float)
+    y0 = np.asarray(ys, dtype=float)
+    out = np.full(x0.shape, -1, dtype=np.int64)
+    for k, tile in enumerate(tiles):
+        todo = np.flatnonzero((out < 0) & np.isfinite(x0) & np.isfinite(y0))
+        if not todo.size:
+            break
+        if crs is None or tile.crs == crs:
+            x, y = x0[todo], y0[todo]
+        else:
+            to_tile = Transformer.from_crs(crs, tile.crs, always_xy=True)
+            tx, ty = to_tile.transform(x0[todo], y0[todo], errcheck=False)
+            x, y = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+        hit = np.zeros(todo.shape, dtype=bool)
+        shifts = (0.0, 360.0, -360.0) if getattr(tile.crs, "is_geographic", False) else (0.0,)
+        for shift in shifts:
+            col, row = ~tile.transform * (x + shift, y)
+            col, row = np.asarray(col, dtype=float), np.asarray(row, dtype=float)
+            hit |= (
+                np.isfinite(col)
+                & np.isfinite(row)
+                & (col >= 0)
+                & (col < tile.width)
+                & (row >= 0)
+                & (row < tile.height)
+            )
+        out[todo[hit]] = k
+    return out
+
+
+def tile_class_areas_ha(
+    locations: Sequence[str], *, band: int = 1, workers: int = 2
+) -> tuple[dict[Any, float], dict[str, Any]]:
+    """Ground area (ha) of every class value over all tiles, overlaps counted once.
+
+    Each valid pixel (:func:`geoverify.io.masks.valid_mask`) is weighted by its
+    true ground area (:class:`geoverify.geo.cellarea.CellAreas` of its own tile,
+    in its own CRS), and a pixel whose centre lies in an earlier tile's extent is
+    left out (:data:`OVERLAP_RULE`), as :func:`tile_class_counts` counts pixels.
+
+    Returns
+    -------
+    (dict, dict)
+        Value -> area in hectares, and details: ``valid_pixels`` (pixels counted),
+        ``area_ha`` (their total) and ``pixels_counted_in_an_earlier_tile``.
+    """
+    from rasterio.windows import Window
+
+    from geoverify.geo.cellarea import CellAreas
+
+    tiles = open_tiles(sorted(locations))
+    earlier_of = overlapping_earlier(tiles)
+
+    def one(k: int) -> tuple[dict[Any, float], int, int]:
+        tile, earlier = tiles[k], earlier_of[k]
+        cells = CellAreas(tile.transform, tile.crs, tile.width, tile.height)
+        areas: dict[Any, float] = {}
+        counted = dropped = 0
+        rows = max(1, (1 << 22) // max(1, tile.width))
+        with open_raster(tile.location) as ds:
+            if not 1 <= band <= ds.count:
+                raise EvidenceError(
+                    f"band {band} does not exist ({ds.count} bands)",
+                    source=tile.location,
+                    hint="Set `band` to a band every tile has.",
+                )
+            fill = ds.nodatavals[band - 1]
+            for r0 in range(0, tile.height, rows):
+                h = min(rows, tile.height - r0)
+                data = ds.read(band, window=Window(0, r0, tile.width, h))
+                valid = valid_mask(data, fill)
+                if earlier:
+                    seen = earlier_cover(tile, earlier, r0, 0, h, tile.width)
+                    dropped += int((valid & seen).sum())
+                    valid &= ~seen
+                weights = np.broadcast_to(cells.window(r0, 0, h, tile.width) / 1e4, data.shape)
+                values, inverse = np.unique(data[valid], return_inverse=True)
+                sums = np.bincount(inverse.ravel(), weights=weights[valid], minlength=values.size)
+                counted += int(valid.sum())
+                for value, a in zip(values.tolist(), sums.tolist(), strict=True):
+                    areas[value] = areas.get(value, 0.0) + float(a)
+        return areas, counted, dropped
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(one, range(len(tiles))))
+    total: dict[Any, float] = {}
+    for areas, _, _ in results:
+        for value, a in areas.items():
+            total[value] = total.get(value, 0.0) + a
+    details = {
+        "tiles": len(tiles),
+        "valid_pixels": sum(r[1] for r in results),
+        "area_ha": float(sum(total.values())),
+        "pixels_counted_in_an_earlier_tile": sum(r[2] for r in results),
+        "overlap_rule": OVERLAP_RULE,
+    }
+    return dict(sorted(total.items())), details

@@ -1,7 +1,8 @@
 """Check kind ``accuracy``: thematic accuracy of a map against reference data.
 
 What is measured is declared by the catalogue (``params.measure``), never guessed
-from the data: ``"overall"`` (default) — overall accuracy of a classified map;
+from the data (the map is ``map``, or ``maps``: a list or glob of tiles read as
+one map): ``"overall"`` (default) — overall accuracy of a classified map;
 ``"class"`` with ``class = "<label>"`` — user's and producer's accuracy and F1
 of that class (objects: IoU ≥ 0.5 matching of ``map_objects`` to
 ``reference_objects``); ``"continuous"`` with ``tolerance`` and
@@ -10,7 +11,7 @@ tolerance of a continuous product; ``"declared"`` — each interpretation model'
 ``model_kind`` (``"land_cover"`` or ``"target_features"`` with ``target_class``).
 """
 
-from geoverify.checks.spec import NUMBER, PATH, CheckSpec, Param
+from geoverify.checks.spec import NUMBER, PATH, PATHS, CheckSpec, Param
 
 #: Sample designs a manifest may declare (a sealed sample's design comes from its seal).
 DESIGNS = ("simple", "stratified", "unequal_probability", "cluster")
@@ -26,6 +27,7 @@ SPEC = CheckSpec(
     measure="geoverify.checks.accuracy.measure:measure_accuracy",
     evidence={
         "map": PATH,
+        "maps": PATHS,
         "reference": PATH,
         "field": str,
         "design": str,

@@ -69,7 +69,14 @@ Rules that keep the verdict honest (each stated in the report's details):
   :data:`~geoverify.stats.estimators.MIN_SAMPLES_PER_STRATUM` samples leaves no
   stratified interval: the verdict is ``inconclusive`` (``inconclusive_reason``).
 
-Evidence keys (``[evidence.DIRECTION.NAME]``): ``map``, ``reference``, ``field``,
+A map made of tiles (``maps``: a list or a glob of files, each in its own CRS)
+is one map: each reference sample is read from the first tile by path whose grid
+holds it, samples in no tile count as outside the map, and the map-class pixel
+counts and areas (stratum weights) are summed over the tiles with the overlap
+rule of :mod:`geoverify.io.mosaic` (:data:`TILE_SAMPLE_RULE`); a reference raster
+or a sealed sample needs one map file.
+
+Evidence keys (``[evidence.DIRECTION.NAME]``): ``map`` (or ``maps``), ``reference``, ``field``,
 ``design``, ``strata``, ``strata_field``, ``legend`` (table code -> label),
 ``resample`` (``nearest``/``mode``), ``band``, ``reference_band``, ``polygons``
 (``centroid`` or ``majority``), ``reference_accuracy`` (declared accuracy of the
@@ -112,11 +119,19 @@ from geoverify.checks.accuracy import DESIGNS, MEASURES
 from geoverify.errors import CatalogueError, EvidenceError, GeoverifyError
 from geoverify.io.checksums import sha256_file
 from geoverify.io.formats import is_vector
+from geoverify.io.mosaic import (
+    first_tile_of_points,
+    open_tiles,
+    raster_locations,
+    tile_class_areas_ha,
+    tile_class_counts,
+)
 from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
 from geoverify.stats import estimators as est
 from geoverify.stats.confusion import (
     POLYGON_RULES,
+    PointSample,
     class_areas_ha,
     pair_counts,
     pixel_area_ha,
@@ -186,6 +201,125 @@ CLUSTER_FIELD = "cluster"
 #: Column holding each unit's consensus reference label (internal).
 CONSENSUS = "__reference_label__"
 
+#: A map: one raster, or the tiles of one map (a tuple of paths, :mod:`geoverify.io.mosaic`).
+MapSource = str | tuple[str, ...]
+
+#: How reference samples are read from a map made of tiles, as results state it.
+TILE_SAMPLE_RULE = (
+    "each reference sample is read from the first tile (sorted by path) whose grid holds its "
+    "point (a polygon's centroid), so a sample on the overlap of tiles counts once; samples "
+    "in no tile are counted outside the map; class pixel counts and areas of the map are "
+    "summed over the tiles with the overlap rule"
+)
+
+
+def _map_name(src: MapSource) -> str:
+    if isinstance(src, str):
+        return os.path.basename(src)
+    return f"{len(src)} map tiles"
+
+
+def _map_counts(src: MapSource, band: int, scan_opts: dict[str, Any]) -> dict[Any, int]:
+    """Pixel count of every map value: one raster, or tiles with the overlap rule."""
+    if isinstance(src, str):
+        return class_counts(src, band=band, **scan_opts)
+
+    def count_one(path: str) -> dict[Any, int]:
+        return class_counts(path, band=band, **scan_opts)
+
+    counts, _ = tile_class_counts(
+        src, band=band, workers=int(scan_opts["workers"]), count_one=count_one
+    )
+    return counts
+
+
+def _map_areas(src: MapSource, band: int, scan_opts: dict[str, Any]) -> dict[Any, float] | None:
+    """Ground area (ha) of every map value: one raster, or tiles with the overlap rule."""
+    if isinstance(src, str):
+        return class_areas_ha(src, band=band, **scan_opts)
+    return tile_class_areas_ha(src, band=band, workers=int(scan_opts["workers"]))[0]
+
+
+def _map_pixel_area(src: MapSource) -> tuple[float, str | None]:
+    """Mean ground area (ha) of a pixel: of one raster, or of the tiles' counted pixels."""
+    if isinstance(src, str):
+        return pixel_area_ha(src)
+    _, details = tile_class_areas_ha(src, band=1, workers=1)
+    pixels = int(details["valid_pixels"])
+    if pixels == 0:
+        return pixel_area_ha(src[0])
+    return float(details["area_ha"]) / pixels, (
+        "the map is made of tiles: pixel_area_ha is the mean ground area of the tiles' "
+        "counted pixels and class areas are summed from each pixel's ground area"
+    )
+
+
+def _sample_map(
+    src: MapSource, frame: Any, *, band: int, workers: int, polygons: str
+) -> PointSample:
+    """The map values at the samples: one raster, or tiles by the first-tile rule.
+
+    With tiles, each sample is read from the first tile (sorted by path) whose grid
+    holds its point, or its polygon's centroid (:func:`first_tile_of_points`,
+    :data:`TILE_SAMPLE_RULE`); a polygon read by majority takes the majority of
+    that tile's pixels.  Samples in no tile count as outside the map.
+    """
+    if isinstance(src, str):
+        return sample_map(src, frame, band=band, workers=workers, polygons=polygons)
+    import shapely
+
+    tiles = open_tiles(sorted(src))
+    n = len(frame)
+    if n and frame.crs is None:
+        raise EvidenceError(
+            "reference samples have no CRS",
+            hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
+        )
+    data = np.asarray(frame.geometry.array)
+    points = shapely.centroid(data) if n else data
+    xs = shapely.get_x(points) if n else np.zeros(0)
+    ys = shapely.get_y(points) if n else np.zeros(0)
+    which = first_tile_of_points(tiles, xs, ys, frame.crs)
+    parts: list[tuple[np.ndarray, PointSample]] = []
+    for k, tile in enumerate(tiles):
+        rows = np.flatnonzero(which == k)
+        if rows.size:
+            part = sample_map(
+                tile.location, frame.iloc[rows], band=band, workers=workers, polygons=polygons
+            )
+            parts.append((rows, part))
+    dtype = np.result_type(*[p.values.dtype for _, p in parts]) if parts else np.float64
+    values = np.zeros(n, dtype=dtype)
+    valid = np.zeros(n, dtype=bool)
+    inside = np.zeros(n, dtype=bool)
+    outside, nodata = int((which < 0).sum()), 0
+    geometry = sample_map(tiles[0].location, frame.iloc[:0], band=band).geometry
+    for rows, part in parts:
+        values[rows] = part.values
+        valid[rows] = part.valid
+        inside[rows] = part.inside if part.inside is not None else part.valid
+        outside += part.outside
+        nodata += part.nodata
+        geometry = part.geometry
+    return PointSample(values, valid, outside, nodata, geometry, inside)
+
+
+def map_source(evidence: Evidence) -> MapSource:
+    """The map of an evidence: ``map`` (one file) or ``maps`` (a list or a glob of tiles).
+
+    Files are listed once each (:func:`geoverify.io.mosaic.raster_locations`): a
+    single file is read as one raster, several as the tiles of one map.
+    """
+    if "maps" not in evidence:
+        return str(evidence.location("map"))
+    listed = raster_locations(
+        evidence,
+        keys=("map", "maps"),
+        hint=f'Add `maps = ["tiles/*.tif"]` or `map = "map.tif"` to the evidence of '
+        f"{evidence.indicator}.",
+    )
+    return listed.paths[0] if len(listed.paths) == 1 else tuple(sorted(listed.paths))
+
 
 def _label(value: Any) -> str:
     """A class value as a label string: ``3``, ``3.0`` and ``"3"`` all give ``"3"``."""
@@ -231,7 +365,7 @@ def _matrix(map_labels: np.ndarray, ref_labels: np.ndarray, labels: list[str]) -
 
 
 def accuracy_report(
-    map: str | os.PathLike[str],
+    map: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     reference: str | os.PathLike[str],
     *,
     field: str | None = None,
@@ -256,8 +390,11 @@ def accuracy_report(
 
     Parameters
     ----------
-    map : path or URL
-        The classified map (integer class codes).
+    map : path or URL, or a sequence of them
+        The classified map (integer class codes), or the tiles of one map (each in
+        its own CRS): samples are read from the first tile by path that holds them
+        and the map's class counts and areas summed with the overlap rule
+        (:data:`TILE_SAMPLE_RULE`; a reference raster needs one map file).
     reference : path or URL
         Reference samples (GeoPackage, GeoJSON, Shapefile, GeoParquet, CSV lon/lat)
         or a reference raster.
@@ -359,7 +496,7 @@ def _validate(design: str, band: int, reference_band: int, workers: int, polygon
 
 
 def _assess(
-    map: str | os.PathLike[str],
+    map: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     reference: str | os.PathLike[str],
     *,
     field: str | None,
@@ -395,11 +532,27 @@ def _assess(
     if keep is None:
         keep = {}
     _validate(design, band, reference_band, workers, polygons)
-    map_path, ref_path = os.fspath(map), os.fspath(reference)
+    map_path: MapSource = (
+        os.fspath(map)
+        if isinstance(map, str | os.PathLike)
+        else tuple(sorted(os.fspath(m) for m in map))
+    )
+    if isinstance(map_path, tuple) and len(map_path) == 1:
+        map_path = map_path[0]
+    ref_path = os.fspath(reference)
     leg = _legend(legend)
     declared = _reference_accuracy(reference_accuracy, ref_path)
     scan_opts = dict(workers=int(workers), scheduler=scheduler, progress=progress)
+    if not is_vector(ref_path) and not isinstance(map_path, str):
+        raise EvidenceError(
+            f"a reference raster against a map made of {len(map_path)} tiles is not supported: "
+            "a census of every pixel pair across tiles in several CRSs is too much to compute",
+            source=ref_path,
+            hint="Give reference samples (points or polygons), or mosaic the tiles onto the "
+            "reference's grid (gdalwarp) and give that one map.",
+        )
     if not is_vector(ref_path):
+        assert isinstance(map_path, str)
         report, _, exact = _wall_to_wall(
             map_path, ref_path, leg, resample, band, reference_band, design, scan_opts
         )
@@ -411,6 +564,13 @@ def _assess(
 
     seal_path = sealed.find_seal(ref_path, design_file)
     if seal_path is not None:
+        if not isinstance(map_path, str):
+            raise EvidenceError(
+                "a sealed sample is bound to one map file: it cannot be verified against "
+                f"{len(map_path)} map tiles",
+                source=seal_path,
+                hint="Give the sealed map (`map = …`), or draw the sample on the tiles' mosaic.",
+            )
         return sealed.assess_sealed(
             map_path,
             ref_path,
@@ -434,7 +594,7 @@ def _assess(
     )
     given = len(frame)
     frame, duplicates = _distinct(frame, CONSENSUS, strata_field)
-    sample = sample_map(map_path, frame, band=band, workers=int(workers), polygons=polygons)
+    sample = _sample_map(map_path, frame, band=band, workers=int(workers), polygons=polygons)
     ref_values = frame[CONSENSUS].to_numpy()
     has_ref = ~_isnull(ref_values)
     status = frame["__status__"].to_numpy(dtype=object)
@@ -442,7 +602,7 @@ def _assess(
     if given and not use.any():  # say which file and why, before any estimator runs
         raise EvidenceError(
             f"none of its {given} reference samples can be used: {sample.outside} outside "
-            f"the map {os.path.basename(map_path)}, {sample.nodata} on its nodata, "
+            f"the map {_map_name(map_path)}, {sample.nodata} on its nodata, "
             f"{int((sample.valid & ~has_ref).sum())} without a usable reference label",
             source=ref_path,
             hint="Check that the samples overlap the map (same area, CRS declared) and lie "
@@ -462,6 +622,9 @@ def _assess(
         "samples_without_reference": int((sample.valid & (status == "unlabelled")).sum()),
         "sample_geometry": sample.geometry,
     }
+    if not isinstance(map_path, str):
+        extras["map_tiles"] = len(map_path)
+        extras["tile_sample_rule"] = TILE_SAMPLE_RULE
     for key, why in (("samples_cannot_tell", "cannot_tell"), ("samples_tied", "tie")):
         if (sample.valid & (status == why)).any():
             extras[key] = int((sample.valid & (status == why)).sum())
@@ -535,7 +698,7 @@ def _assess(
     report = e.to_dict()
     report.update(extras)
     if design != "simple":
-        area, note = pixel_area_ha(map_path)
+        area, note = _map_pixel_area(map_path)
         report.setdefault("pixel_area_ha", area)
         if note:
             notes.append(note)
@@ -546,7 +709,7 @@ def _assess(
             f"reference: {', '.join(sorted(only_ref)[:8])} — check the legend"
         )
     report["notes"] = notes
-    report["map"] = map_path
+    report["map"] = map_path if isinstance(map_path, str) else list(map_path)
     report["reference"] = ref_path
     report["legend"] = leg or None
     report["proportions_scale"] = "accuracies and area proportions are proportions in [0, 1]"
@@ -554,14 +717,14 @@ def _assess(
 
 
 def _olofsson(
-    map_path: str,
+    map_path: MapSource,
     map_labels: np.ndarray,
     ref_labels: np.ndarray,
     leg: dict[str, str],
     band: int,
     scan_opts: dict[str, Any],
 ) -> tuple[est.Estimate, Callable[[float], int | None]]:
-    counts = class_counts(map_path, band=band, **scan_opts)
+    counts = _map_counts(map_path, band, scan_opts)
     mapped: dict[str, int] = {}
     for code, c in counts.items():
         lab = leg.get(_label(code), _label(code))
@@ -570,7 +733,7 @@ def _olofsson(
     mapped_ha = _areas_by_label(map_path, band, leg, scan_opts)
     labels = _order(set(map_labels) | set(ref_labels) | set(mapped), leg)
     pixels = [mapped.get(lab, 0) for lab in labels]
-    area, _ = pixel_area_ha(map_path)
+    area, _ = _map_pixel_area(map_path)
     e = est.stratified_map_classes(
         _matrix(map_labels, ref_labels, labels),
         pixels,
@@ -584,7 +747,7 @@ def _olofsson(
 
 
 def _areas_by_label(
-    path: str, band: int, leg: dict[str, str] | None, scan_opts: dict[str, Any]
+    path: MapSource, band: int, leg: dict[str, str] | None, scan_opts: dict[str, Any]
 ) -> dict[str, float] | None:
     """Area (ha) of each class label of a geographic raster; ``None`` for equal pixels.
 
@@ -593,7 +756,7 @@ def _areas_by_label(
     (:func:`geoverify.stats.confusion.class_areas_ha`).  ``leg`` maps codes to labels
     (``None``: the codes themselves).
     """
-    areas = class_areas_ha(path, band=band, **scan_opts)
+    areas = _map_areas(path, band, scan_opts)
     if areas is None:
         return None
     out: dict[str, float] = {}
@@ -604,7 +767,7 @@ def _areas_by_label(
 
 
 def _unequal(
-    map_path: str,
+    map_path: MapSource,
     frame: Any,
     use: np.ndarray,
     map_labels: np.ndarray,
@@ -668,8 +831,8 @@ def _unequal(
     if mapped_ha is not None:
         total_ha = float(sum(mapped_ha.values()))
     else:
-        pixels = sum(int(c) for c in class_counts(map_path, band=band, **scan_opts).values())
-        total_ha = float(pixels) * pixel_area_ha(map_path)[0]
+        pixels = sum(int(c) for c in _map_counts(map_path, band, scan_opts).values())
+        total_ha = float(pixels) * _map_pixel_area(map_path)[0]
     labels = _order(set(map_labels) | set(ref_labels), leg)
     e = est.unequal_probability(
         map_labels,
@@ -702,7 +865,7 @@ def _unequal(
 
 
 def _stehman(
-    map_path: str,
+    map_path: MapSource,
     frame: Any,
     use: np.ndarray,
     map_labels: np.ndarray,
@@ -738,7 +901,7 @@ def _stehman(
         extras["strata"] = os.fspath(strata)
     else:  # the column holds map classes: sizes counted on the map
         sizes = {}
-        for code, c in class_counts(map_path, band=band, **scan_opts).items():
+        for code, c in _map_counts(map_path, band, scan_opts).items():
             lab = leg.get(_label(code), _label(code))
             sizes[lab] = sizes.get(lab, 0.0) + float(c)
         areas = _areas_by_label(map_path, band, leg, scan_opts)
@@ -749,7 +912,7 @@ def _stehman(
     m_use, r_use = map_labels[keep], ref_labels[keep]
     labels = _order(set(m_use) | set(r_use), leg)
     # stratum sizes are pixels of the strata raster (or of the map): areas from its pixel
-    area, _ = pixel_area_ha(os.fspath(strata) if strata is not None else map_path)
+    area, _ = _map_pixel_area(os.fspath(strata) if strata is not None else map_path)
     extras["pixel_area_ha"] = area
     e = est.stratified_general(
         s_use, m_use, r_use, sizes, labels, pixel_area_ha=area, stratum_areas_ha=areas
@@ -962,7 +1125,7 @@ def _distinct(frame: Any, column: str, strata_field: str | None) -> tuple[Any, i
 
 
 def _design_check(
-    map_path: str,
+    map_path: MapSource,
     map_labels: np.ndarray,
     leg: dict[str, str],
     band: int,
@@ -978,7 +1141,7 @@ def _design_check(
     """
     from scipy.stats import chisquare
 
-    counts = class_counts(map_path, band=band, **scan_opts)
+    counts = _map_counts(map_path, band, scan_opts)
     mapped: dict[str, float] = {}
     for code, c in counts.items():
         lab = leg.get(_label(code), _label(code))
@@ -1034,7 +1197,7 @@ def _too_small(
     exc: est.SmallStrataError,
     design: str,
     map_labels: np.ndarray,
-    map_path: str,
+    map_path: MapSource,
     ref_path: str,
     leg: dict[str, str],
     extras: dict[str, Any],
@@ -1055,7 +1218,7 @@ def _too_small(
         f"reference samples: {listing}; a stratified variance, and so a 95% interval, needs "
         f"at least {est.MIN_SAMPLES_PER_STRATUM} per stratum (Cochran 1977, eq. 5.6)",
         "notes": [],
-        "map": map_path,
+        "map": map_path if isinstance(map_path, str) else list(map_path),
         "reference": ref_path,
         "legend": leg or None,
     }
@@ -1140,11 +1303,11 @@ def assess_evidence(
     Returns the report, the planner, whether the figure is exact (a reference
     raster), and the map, reference and strata locations (for display).
     """
-    map_path = str(evidence.location("map"))
+    source = map_source(evidence)
     ref_path = str(evidence.location("reference"))
     strata = evidence.location("strata", required=False)
     report, planner, exact = _assess(
-        map_path,
+        list(source) if isinstance(source, tuple) else source,
         ref_path,
         field=evidence.get("field"),
         design=str(evidence.get("design", "simple")),
@@ -1164,7 +1327,12 @@ def assess_evidence(
     )
     if isinstance(report.get("seal"), dict):
         report["seal"]["design_file"] = evidence.display(report["seal"]["design_file"])
-    report["map"] = evidence.display(map_path)
+    if isinstance(source, str):
+        map_path = source
+        report["map"] = evidence.display(source)
+    else:
+        map_path = ", ".join(evidence.display(p) for p in source)
+        report["map"] = [evidence.display(p) for p in source]
     report["reference"] = evidence.display(ref_path)
     if strata:
         report["strata"] = evidence.display(strata)
@@ -1319,7 +1487,8 @@ def measure_accuracy(
     Parameters
     ----------
     evidence : Evidence
-        ``map`` and ``reference`` (and optionally ``field``, ``design``, ``strata``,
+        ``map`` (or ``maps``, the tiles of one map) and ``reference`` (and optionally
+        ``field``, ``design``, ``strata``,
         ``strata_field``, ``legend``, ``resample``, ``band``, ``reference_band``,
         ``polygons``); or ``items``, each with its own ``map`` and ``reference``.
     params : mapping
@@ -1359,7 +1528,7 @@ def measure_accuracy(
 
 
 def _is_single(evidence: Evidence) -> bool:
-    return "map" in evidence or "map_objects" in evidence
+    return "map" in evidence or "maps" in evidence or "map_objects" in evidence
 
 
 def measure_mode(params: Mapping[str, Any], evidence: Evidence) -> str:
