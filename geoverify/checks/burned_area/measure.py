@@ -33,7 +33,11 @@ chooses what it measures:
     (``design = "simple"``) or stratified random sampling (``design =
     "stratified"`` with a ``strata`` raster: each metric is then a combined ratio
     estimator, area-weighted by stratum, with its standard error).  The value is
-    the Dice coefficient in %.
+    the Dice coefficient in %.  The product may be GeoTIFF ``raster``/``rasters``
+    or a NetCDF ``file`` + ``variable`` (FireCCI layout: ``JD`` day of burn,
+    −1 unobserved, −2 unburnable, CF latitude/longitude grid), opened and
+    georeferenced by :mod:`geoverify.io.cube` as for land coverage; a pixel is
+    burned when burned in any time step, observed when observed in any.
 
 References
 ----------
@@ -76,7 +80,7 @@ from geoverify.io.raster import open_raster, read_failure
 from geoverify.io.scan import WINDOW_PIXELS, Window, scan
 from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
-from geoverify.stats.confusion import sample_map
+from geoverify.stats.confusion import sample_map, wrap_longitudes
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
@@ -273,9 +277,7 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
     )
     details: dict[str, Any] = {
         "measure": "land_coverage",
-        "land_mask": (
-            {"file": evidence.display(land_mask)} if land_mask else land_mask_details()
-        ),
+        "land_mask": ({"file": evidence.display(land_mask)} if land_mask else land_mask_details()),
         "land_km2": land,
         "covered_km2": covered,
         "uncovered_km2": land - covered,
@@ -578,17 +580,134 @@ def ratio_estimate(
 
 def _agreement(evidence: Evidence, flags: _Flags, context: Context) -> Measurement:
     product = _product(evidence)
-    if product.netcdf:
-        raise EvidenceError(
-            "agreement from a NetCDF product is not supported yet",
-            source=evidence.where,
-            hint="Give the burned-area map as raster/rasters (GeoTIFF/COG) for agreement.",
-        )
     reference = evidence.location("reference")
     assert reference is not None
     if is_raster(reference):
+        if product.netcdf:
+            return _agreement_raster_netcdf(product, reference, flags)
         return _agreement_raster(product, reference, flags, context)
     return _agreement_samples(evidence, product, reference, flags, context)
+
+
+def _north_up(transform: Any, height: int) -> Any:
+    """The north-up (negative ``e``) transform of a grid whose rows may run south to north."""
+    from affine import Affine
+
+    if transform.e <= 0:
+        return transform
+    t = transform
+    return Affine(t.a, t.b, t.c, t.d, -t.e, t.f + t.e * height)
+
+
+def _netcdf_rows(
+    var: Any,
+    ydim: str,
+    r0: int,
+    r1: int,
+    height: int,
+    south_up: bool,
+    steps: int,
+    width: int,
+    path: str,
+) -> np.ndarray:
+    """Rows ``r0:r1`` of the north-up grid, as ``(steps, r1 - r0, width)``."""
+    lo, hi = (height - r1, height - r0) if south_up else (r0, r1)
+    try:
+        block = np.asarray(var.isel({ydim: slice(lo, hi)}).values)
+    except Exception as exc:  # netCDF4/h5netcdf/scipy raise unrelated types
+        raise read_failure(path, exc) from None
+    block = block.reshape(steps, hi - lo, width)
+    return block[:, ::-1, :] if south_up else block
+
+
+def _agreement_raster_netcdf(product: _Product, reference: str, flags: _Flags) -> Measurement:
+    """Wall-to-wall agreement of a NetCDF product (``(time, y, x)``) with a reference raster.
+
+    The variable is opened and georeferenced by :mod:`geoverify.io.cube` (CF
+    grid mapping or latitude/longitude coordinates), as for land coverage, and
+    streamed by bands of rows; south-up rows are read in north-up order.  The
+    flags and the error matrix are those of GeoTIFF products.
+    """
+    from rasterio.windows import Window as RioWindow
+
+    assert product.netcdf is not None and product.variable is not None
+    var, ds = open_variable(product.netcdf, product.variable, min_ndim=2)
+    try:
+        transform, crs = _netcdf_grid(var, ds, product.netcdf)
+        ydim, xdim = var.dims[-2], var.dims[-1]
+        tdims = list(var.dims[:-2])
+        height, width = var.sizes[ydim], var.sizes[xdim]
+        steps = int(np.prod([var.sizes[d] for d in tdims])) if tdims else 1
+        south_up = transform.e > 0
+        transform = _north_up(transform, height)
+        areas = CellAreas(transform, crs, width, height)
+        method = areas.label
+        nodata = _netcdf_nodata(var)
+        rt, rh, rw, rcrs, ref_nodata = _grid(reference)
+        same_crs = rcrs is not None and crs is not None and rcrs == crs
+        if (
+            (rh, rw) != (height, width)
+            or not rt.almost_equals(transform, precision=1e-6)
+            or (not same_crs and not _same_crs(rcrs, crs))
+        ):
+            raise EvidenceError(
+                f"reference grid ({rw}x{rh}, {tuple(rt)[:6]}, {rcrs}) differs from the "
+                f"product's ({width}x{height}, {tuple(transform)[:6]}, {crs})",
+                source=reference,
+                hint="Deliver the reference raster on the product's grid.",
+            )
+        rows_per = max(1, WINDOW_PIXELS // max(1, width * (steps + 1)))
+        result = np.zeros((2, 2, 2))  # [area|count, map, reference]
+        with open_raster(reference) as ref_ds:
+            for r0 in range(0, height, rows_per):
+                r1 = min(height, r0 + rows_per)
+                layers = _netcdf_rows(
+                    var, ydim, r0, r1, height, south_up, steps, width, product.netcdf
+                )
+                observed = np.zeros((r1 - r0, width), bool)
+                burned = np.zeros((r1 - r0, width), bool)
+                for layer in layers:
+                    obs, _unb, brn = flags.classify(layer, nodata)
+                    observed |= obs
+                    burned |= brn
+                try:
+                    ref = ref_ds.read(1, window=RioWindow(0, r0, width, r1 - r0))
+                except Exception as exc:  # rasterio raises several types
+                    raise read_failure(reference, exc) from None
+                ref_obs, _ref_unb, ref_burned = flags.classify(ref, ref_nodata)
+                both = observed & ref_obs
+                cells = areas.window(r0, 0, r1 - r0, width) / 1e6
+                for i, m in enumerate((burned, ~burned)):
+                    for j, rf in enumerate((ref_burned, ~ref_burned)):
+                        sel = both & m & rf
+                        result[0, i, j] += float((sel * cells).sum())
+                        result[1, i, j] += float(sel.sum())
+    finally:
+        ds.close()
+    return _agreement_census(result, reference, method)
+
+
+def _same_crs(a: Any, b: Any) -> bool:
+    """Two CRSs describe the same system (a CF lat/lon grid and EPSG:4326 alike)."""
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        from pyproj import CRS
+
+        ca, cb = CRS.from_user_input(a), CRS.from_user_input(b)
+    except Exception:  # unparsable CRS: not the same
+        return False
+    if ca.is_geographic and cb.is_geographic:
+        ea, eb = ca.ellipsoid, cb.ellipsoid
+        return (
+            ea is not None
+            and eb is not None
+            and (
+                abs(ea.semi_major_metre - eb.semi_major_metre) < 1e-3
+                and abs(ea.inverse_flattening - eb.inverse_flattening) < 1e-6
+            )
+        )
+    return bool(ca.equals(cb, ignore_axis_order=True))
 
 
 def _agreement_raster(
@@ -630,6 +749,11 @@ def _agreement_raster(
         label="burned-area agreement",
         window_pixels=max(1 << 16, WINDOW_PIXELS // (n + 1)),
     )
+    return _agreement_census(result, reference, method)
+
+
+def _agreement_census(result: np.ndarray | None, reference: str, method: str) -> Measurement:
+    """The agreement measurement of a wall-to-wall error matrix ``[area|count, map, ref]``."""
     if result is None or result[1].sum() == 0:
         raise EvidenceError(
             "no pixel is observed in both the product and the reference",
@@ -727,6 +851,12 @@ def _agreement_samples(
         )
     observed = np.zeros(len(frame), bool)
     burned = np.zeros(len(frame), bool)
+    if product.netcdf:
+        layers, nodata_nc = _sample_netcdf(product, frame, reference)
+        for values in layers:
+            obs, _unb, brn = flags.classify(values, nodata_nc)
+            observed |= obs
+            burned |= brn
     for path, band, nodata in zip(
         product.paths, product.bands, _nodatas(product.paths), strict=True
     ):
@@ -824,6 +954,84 @@ def _agreement_samples(
         details=details,
         message=_agreement_message(metrics, f"{int(observed.sum())} reference samples"),
     )
+
+
+def _sample_netcdf(
+    product: _Product, frame: Any, reference: str
+) -> tuple[list[np.ndarray], float | None]:
+    """Values of a NetCDF product (every time step) at the reference samples, and its fill.
+
+    The variable and its grid come from :mod:`geoverify.io.cube`; points (polygons
+    at their centroid) are brought to the grid's CRS, longitudes wrapped into the
+    grid's 360° span, and each falls in the cell holding it (an edge belongs to
+    the cell to its lower right, GDAL's convention, as for GeoTIFF products).
+    """
+    import shapely
+
+    assert product.netcdf is not None and product.variable is not None
+    var, ds = open_variable(product.netcdf, product.variable, min_ndim=2)
+    try:
+        transform, crs = _netcdf_grid(var, ds, product.netcdf)
+        ydim, xdim = var.dims[-2], var.dims[-1]
+        height, width = var.sizes[ydim], var.sizes[xdim]
+        south_up = transform.e > 0
+        transform = _north_up(transform, height)
+        geoms = frame.geometry
+        if len(geoms):
+            if frame.crs is None:
+                raise EvidenceError(
+                    "reference samples have no CRS",
+                    source=reference,
+                    hint="Write the reference file with its CRS (or lon/lat columns in a CSV).",
+                )
+            if frame.crs != crs:
+                geoms = geoms.to_crs(crs)
+        data = np.asarray(geoms.array)
+        types = shapely.get_type_id(data)
+        if len(types) and np.all(np.isin(types, (-1, 3, 6))):
+            data = shapely.centroid(data)
+        elif len(types) and not np.all((types == 0) | (types == -1)):
+            raise EvidenceError(
+                "reference geometries must be points or polygons",
+                source=reference,
+                hint="Deliver one point (or polygon) per reference sample.",
+            )
+        xs = wrap_longitudes(shapely.get_x(data), transform, crs)
+        ys = shapely.get_y(data)
+        inv = ~transform
+        cols_f = inv.a * xs + inv.b * ys + inv.c
+        rows_f = inv.d * xs + inv.e * ys + inv.f
+        inside = (
+            np.isfinite(cols_f)
+            & np.isfinite(rows_f)
+            & (cols_f >= 0)
+            & (rows_f >= 0)
+            & (cols_f < width)
+            & (rows_f < height)
+        )
+        if not inside.all():
+            raise EvidenceError(
+                f"{int((~inside).sum())} reference sample(s) fall outside the product's grid",
+                source=reference,
+                hint="Drop them or check the samples' CRS.",
+            )
+        rows = np.floor(rows_f).astype(np.int64)
+        cols = np.floor(cols_f).astype(np.int64)
+        if south_up:
+            rows = height - 1 - rows
+        import xarray as xr
+
+        try:
+            picked = var.isel(
+                {ydim: xr.DataArray(rows, dims="sample"), xdim: xr.DataArray(cols, dims="sample")}
+            ).values
+        except Exception as exc:  # netCDF4/h5netcdf/scipy raise unrelated types
+            raise read_failure(product.netcdf, exc) from None
+        nodata = _netcdf_nodata(var)
+    finally:
+        ds.close()
+    values = np.asarray(picked).reshape(-1, len(rows))
+    return list(values), nodata
 
 
 def _stratum_weights(path: str, context: Context) -> dict[Any, float]:
