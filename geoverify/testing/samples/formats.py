@@ -51,6 +51,7 @@ from geoverify.testing.samples.ghg import (
     _MOLEC_CM2_PER_MOL_M2,
     _PANDORA,
     _TCCON,
+    DEMO_SOURCES,
     _collocations,
     _demo_items,
     _detections,
@@ -327,13 +328,7 @@ def _ghg_swath_pass(root: Path) -> None:
     _write_csv(_detections(g, [10, 12, 9, 13], duplicates=1), data / "detections.csv")
     _write_csv(_timings(g, 40, slow=None), data / "timings.csv")
     demo = _demo_items(
-        [
-            ("Tuoketuo coal power plant, Inner Mongolia", "CHN", 111.36, 40.20),
-            ("Sasan ultra mega power plant, Madhya Pradesh", "IND", 82.63, 23.98),
-            ("Matimba power station, Limpopo", "ZAF", 27.61, -23.67),
-            ("Suralaya power plant, Banten", "IDN", 106.03, -5.89),
-            ("Ekibastuz GRES-1, Pavlodar", "KAZ", 75.38, 51.73),
-        ],
+        DEMO_SOURCES,
         9_500_400,
     )
     manifest = "\n".join(

@@ -75,6 +75,16 @@ _XCO2_BUDGET_FAIL = [
 ]
 
 
+
+#: Typical point sources of the passing demonstrations: (name, ISO3, lon, lat), 5 countries.
+DEMO_SOURCES = [
+    ("Tuoketuo coal power plant, Inner Mongolia", "CHN", 111.36, 40.20),
+    ("Sasan ultra mega power plant, Madhya Pradesh", "IND", 82.63, 23.98),
+    ("Matimba power station, Limpopo", "ZAF", 27.61, -23.67),
+    ("Suralaya power plant, Banten", "IDN", 106.03, -5.89),
+    ("Ekibastuz GRES-1, Pavlodar", "KAZ", 75.38, 51.73),
+]
+
 def _times(g: np.random.Generator, n: int) -> pd.Series:
     start = np.datetime64("2027-03-01T00:00:00")
     seconds = np.sort(g.integers(0, 200 * 86400, size=n))
@@ -257,13 +267,7 @@ def _ghg_pass(root: Path) -> None:
     _write_csv(_detections(g, [9, 12, 8, 14, 11, 10], duplicates=2), data / "detections.csv")
     _write_csv(_timings(g, 64, slow=None), data / "timings.csv")
     demo = _demo_items(
-        [
-            ("Tuoketuo coal power plant, Inner Mongolia", "CHN", 111.36, 40.20),
-            ("Sasan ultra mega power plant, Madhya Pradesh", "IND", 82.63, 23.98),
-            ("Matimba power station, Limpopo", "ZAF", 27.61, -23.67),
-            ("Suralaya power plant, Banten", "IDN", 106.03, -5.89),
-            ("Ekibastuz GRES-1, Pavlodar", "KAZ", 75.38, 51.73),
-        ],
+        DEMO_SOURCES,
         9_500_100,
     )
     manifest = "\n".join(
