@@ -7,7 +7,7 @@ then measures, each in a fresh child process (so peak RSS is the scan's own):
 - the decode floor: rasterio's block decode of the raster on 1 and 2 threads;
 - geoverify's ``tallies.class_counts`` (classes present and their pixel counts)
   and ``tallies.valid_pixels`` with 1 and 2 threads — fused kernels over the
-  windows of ``io.scan`` (numba, GIL released), and the numpy fallback
+  windows of ``io.scan`` (the C extension, GIL released), and the numpy fallback
   (``GEOVERIFY_KERNELS=numpy``) for comparison;
 - the obvious alternative: a plain single-thread loop over the file's blocks
   (``ds.block_windows``) with ``np.unique`` per block.
@@ -154,8 +154,8 @@ def main() -> None:
     for kind, label, env in (
         ("decode1", "decode floor, 1 thread", {}),
         ("decode2", "decode floor, 2 threads", {}),
-        ("1", "class_counts, 1 thread (numba)", {"GEOVERIFY_KERNELS": "numba"}),
-        ("2", "class_counts, 2 threads (numba)", {"GEOVERIFY_KERNELS": "numba"}),
+        ("1", "class_counts, 1 thread (C kernels)", {"GEOVERIFY_KERNELS": "c"}),
+        ("2", "class_counts, 2 threads (C kernels)", {"GEOVERIFY_KERNELS": "c"}),
         ("2", "class_counts, 2 threads (numpy fallback)", {"GEOVERIFY_KERNELS": "numpy"}),
         ("naive", "rasterio block loop + np.unique, 1 thread", {}),
     ):

@@ -12,23 +12,68 @@ The data flow is one-way::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from geoverify._version import __version__
-from geoverify.checks import Context
-from geoverify.config.catalogue import load_catalogue
-from geoverify.config.submission import load_submission
-from geoverify.decide import decide
-from geoverify.errors import (
-    CatalogueError,
-    EvidenceError,
-    EvidenceReadError,
-    GeoverifyError,
-    SubmissionError,
-    UnitError,
-)
-from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
-from geoverify.model.catalogue import Catalogue, Indicator
-from geoverify.model.evidence import Evidence, Submission
-from geoverify.run import evaluate, exit_code, verify
+
+if TYPE_CHECKING:  # the names below are imported on first use (PEP 562): `import geoverify`
+    # stays light, so `geoverify --help` and single commands start fast
+    from geoverify.checks import Context
+    from geoverify.config.catalogue import load_catalogue
+    from geoverify.config.submission import load_submission
+    from geoverify.decide import decide
+    from geoverify.errors import (
+        CatalogueError,
+        EvidenceError,
+        EvidenceReadError,
+        GeoverifyError,
+        SubmissionError,
+        UnitError,
+    )
+    from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
+    from geoverify.model.catalogue import Catalogue, Indicator
+    from geoverify.model.evidence import Evidence, Submission
+    from geoverify.run import evaluate, exit_code, verify
+
+#: Where each public name lives.
+_LAZY = {
+    "Context": "geoverify.checks",
+    "load_catalogue": "geoverify.config.catalogue",
+    "load_submission": "geoverify.config.submission",
+    "decide": "geoverify.decide",
+    "CatalogueError": "geoverify.errors",
+    "EvidenceError": "geoverify.errors",
+    "EvidenceReadError": "geoverify.errors",
+    "GeoverifyError": "geoverify.errors",
+    "SubmissionError": "geoverify.errors",
+    "UnitError": "geoverify.errors",
+    "EvidenceRecord": "geoverify.model",
+    "Measurement": "geoverify.model",
+    "Result": "geoverify.model",
+    "Verdict": "geoverify.model",
+    "Catalogue": "geoverify.model.catalogue",
+    "Indicator": "geoverify.model.catalogue",
+    "Evidence": "geoverify.model.evidence",
+    "Submission": "geoverify.model.evidence",
+    "evaluate": "geoverify.run",
+    "exit_code": "geoverify.run",
+    "verify": "geoverify.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoverify' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Catalogue",

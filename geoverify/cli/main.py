@@ -19,9 +19,53 @@ from geoverify._version import __version__
 from geoverify.cli.options import EXIT_USAGE, error_line
 from geoverify.errors import GeoverifyError
 
+#: The subcommands, each in its own module, imported only when it runs: a command pays
+#: only for the libraries it uses (``geoverify --help`` imports none of them).  The one-line
+#: help shown by ``geoverify --help`` is each command's own (held equal by a test).
+COMMANDS: dict[str, str] = {
+    "verify": "Evaluate every indicator of SUBMISSION's directions and write the reports.",
+    "indicators": "List the indicators of the call: id, check, rule, and the call's own words.",
+    "resolution": "Ground pixel size of each RASTER in metres (both axes, the rule used, "
+    "upsampling screen).",
+    "accuracy": "Thematic accuracy of MAP against REFERENCE (samples or a raster), with 95% CIs.",
+    "coverage": "Area (km²) of valid data, countries covered and, for NetCDF/Zarr or several "
+    "files, the time period.",
+    "stac": "List the items and assets a STAC search gives, with resolution and period from "
+    "metadata.",
+    "env": "Print geoverify's, Python's, GDAL's, PROJ's and the numeric libraries' versions.",
+    "sample": "Design and draw a reference sample for an accuracy assessment.",
+}
+
 
 class GeoverifyGroup(click.Group):
-    """A group that turns geoverify and usage errors into one line on stderr and exit 2."""
+    """A group that turns geoverify and usage errors into one line on stderr and exit 2.
+
+    Subcommands are loaded on first use from :data:`COMMANDS` (click's lazy-group pattern).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            import importlib
+
+            module = importlib.import_module(f"geoverify.cli.{cmd_name}")
+            command = getattr(module, cmd_name)
+            self.add_command(command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name]) for name in self.list_commands(ctx) if name in COMMANDS]
+        rows += [
+            (name, cmd.get_short_help_str(formatter.width - 6 - len(name)))
+            for name, cmd in sorted(self.commands.items())
+            if name not in COMMANDS and not cmd.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         argv = kwargs.get("args", args[0] if args else None)
@@ -94,23 +138,3 @@ def main(ctx: click.Context, debug: bool) -> None:
     )
     if not debug:  # GDAL's warnings (CRS definitions, TIFF tags) are noise for users
         logging.getLogger("rasterio").setLevel(logging.ERROR)
-
-
-def _register() -> None:
-    import importlib
-
-    for name in (
-        "verify",
-        "indicators",
-        "resolution",
-        "accuracy",
-        "coverage",
-        "stac",
-        "env",
-        "sample",
-    ):
-        module = importlib.import_module(f"geoverify.cli.{name}")
-        main.add_command(getattr(module, name))
-
-
-_register()

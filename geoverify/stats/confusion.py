@@ -401,7 +401,7 @@ class _U8Pairs:
     """Histogram of ``map << 8 | ref`` codes of two uint8 windows (65,536 bins).
 
     Counted by :func:`geoverify.stats.kernels.pair_histogram_u8`: fused and
-    without the GIL when numba runs, otherwise ``np.bincount`` by slices.
+    without the GIL when the C extension is built, otherwise ``np.bincount`` by slices.
     """
 
     def __init__(self, kind: str = "numpy"):
@@ -429,7 +429,7 @@ class _GenericPairs:
         if kernels.small_int(a.dtype) and kernels.small_int(b.dtype):
             key = (a.dtype.name, b.dtype.name)
             tables = self._tables.get(key)
-            if tables is None and self.kind == "numba":
+            if tables is None and self.kind == "c":
                 tables = self._tables[key] = (
                     kernels.invalid_table(a.dtype, self.nodata_map),
                     kernels.invalid_table(b.dtype, self.nodata_ref),

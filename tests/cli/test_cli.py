@@ -151,6 +151,40 @@ def test_env_command_json():
     shown = json.loads(proc.stdout)
     assert shown["geoverify"] == importlib.metadata.version("geoverify")
     assert shown["pyproj"] == importlib.metadata.version("pyproj")
+    assert shown["kernels"] == "c"  # the package's build compiles the counting kernels
+    text = run("env").stdout
+    assert "counting kernels: C extension" in text
+
+
+def test_help_lists_every_command_with_its_own_summary():
+    """The lazy group's one-line summaries are the commands' own first paragraphs."""
+    from geoverify.cli.main import COMMANDS
+
+    shown = invoke("--help").stdout
+    for name, summary in COMMANDS.items():
+        module = importlib.import_module(f"geoverify.cli.{name}")
+        command = getattr(module, name)
+        assert command.name == name
+        assert summary == " ".join((command.help or "").strip().split("\n\n")[0].split())
+        assert name in shown
+    folder = Path(importlib.import_module("geoverify.cli").__file__ or "").parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "main", "options"}
+    assert set(COMMANDS) == modules
+
+
+def test_help_imports_no_geospatial_library():
+    """`geoverify --help` and `import geoverify` load their parts on first use (issue 16)."""
+    code = (
+        "import sys\n"
+        "from geoverify.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import geoverify\n"
+        "print(sorted(m for m in ('rasterio', 'numpy', 'geopandas', 'xarray', 'dask', "
+        "'pyproj', 'geoverify.run') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_version_clirunner():
