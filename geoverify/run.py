@@ -52,6 +52,7 @@ from geoverify.io.items import (
     proven_items,
     same_item,
 )
+from geoverify.io.shared import SharedScans
 from geoverify.io.stac import prepare_stac
 from geoverify.model import EvidenceRecord, Measurement, Result, Verdict
 from geoverify.model.catalogue import AggregateCondition, Catalogue, Indicator, ItemCondition
@@ -185,6 +186,8 @@ def verify(
         In catalogue order; never raises for bad evidence.
     """
     context = context or Context()
+    if context.shared is None:
+        context = replace(context, shared=SharedScans())
     hasher = _Hasher()
     ids = submission.indicators(catalogue)
     if indicators is not None:
@@ -192,6 +195,8 @@ def verify(
         ids = [i for i in ids if i in wanted]
     results = []
     hosts = manifest_hosts(submission)
+    if prepare is None:
+        plan_scans([catalogue[i] for i in ids], submission, context, hosts)
     read_later = subset_fields(catalogue)
     span = project_span(submission)
     earlier: dict[str, Result] = {}
@@ -215,6 +220,45 @@ def verify(
         if on_result:
             on_result(result)
     return results
+
+
+def plan_scans(
+    indicators: Sequence[Indicator],
+    submission: Submission,
+    context: Context,
+    hosts: frozenset[str] = frozenset(),
+) -> None:
+    """Plan the raster scans of ``indicators`` in ``context.shared`` (one pass per raster).
+
+    Each check kind with a ``scans`` hook (:class:`geoverify.checks.spec.CheckSpec`)
+    says which scans it will make; :mod:`geoverify.io.shared` then reads a raster
+    that several of them scan once.  Planning reads headers only, confined like
+    the evaluation; a problem here plans nothing for that indicator, whose own
+    evaluation then reports it.
+    """
+    shared = context.shared
+    if shared is None:
+        return
+    for indicator in indicators:
+        evidence = submission.evidence.get(indicator.id)
+        if (
+            evidence is None
+            or "stac" in evidence.options
+            or indicator.check == "count"
+            or indicator.params.get("from_data")
+            or (evidence.items and not _has_own_data(evidence))
+        ):
+            continue
+        try:
+            spec = get_spec(indicator.check)
+            if spec.scans is None:
+                continue
+            allowed = named_hosts([dict(evidence.options)]) | hosts
+            with confined(evidence.base, allowed, context.timeout):
+                for request in spec.plan_scans(evidence, indicator.params, context):
+                    shared.plan(request)
+        except Exception:  # the indicator's own evaluation reports what is wrong
+            log.debug("no scan planned for %s", indicator.id, exc_info=True)
 
 
 def _implied_evidence(indicator: Indicator, submission: Submission) -> Evidence | None:
@@ -779,8 +823,7 @@ def _years_covered(
             year = float("nan")
         if not year.is_integer():
             raise EvidenceError(
-                f"item {item.get('title')!r}: {condition.field} = {value!r} is not a "
-                "calendar year",
+                f"item {item.get('title')!r}: {condition.field} = {value!r} is not a calendar year",
                 source=item.where,
                 hint=f"Write {condition.field} = YYYY (e.g. {start.year}).",
             )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from geoverify.io.confine import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
+    from geoverify.io.shared import ScanRequest, SharedScans
     from geoverify.model import Measurement
     from geoverify.model.evidence import Evidence
     from geoverify.model.results import Table
@@ -98,12 +99,25 @@ class Context:
         The run evaluates each indicator in a worker thread with this deadline,
         which HTTP and GDAL reads and raster scans honour; an indicator still
         running at the deadline is ``error: timed out after N s``.
+    shared : SharedScans, optional
+        The run's planned scans (:mod:`geoverify.io.shared`): checks that scan the
+        same raster share one pass.  :func:`geoverify.run.verify` sets it.
     """
 
     workers: int = max(1, os.cpu_count() or 1)
     scheduler: str | None = None
     progress: bool = False
     timeout: float | None = DEFAULT_TIMEOUT
+    shared: SharedScans | None = None
+
+    def run_scan(self, request: ScanRequest) -> Any:
+        """The result of a check's scan: from the run's shared pass when planned, else its own."""
+        from geoverify.io.shared import SharedScans
+
+        shared = self.shared if self.shared is not None else SharedScans()
+        return shared.run(
+            request, workers=self.workers, scheduler=self.scheduler, progress=self.progress
+        )
 
 
 class Check(Protocol):
@@ -146,6 +160,11 @@ class CheckSpec:
     tables : str, optional
         ``"module:function"`` turning a result's ``details`` into report
         :class:`~geoverify.model.results.Table` objects.
+    scans : str, optional
+        ``"module:function"`` returning the :class:`~geoverify.io.shared.ScanRequest`
+        list the check will make for ``(evidence, params, context)``: planned before
+        the run's indicators are evaluated, so that checks scanning the same raster
+        share one pass.
     """
 
     kind: str
@@ -157,6 +176,7 @@ class CheckSpec:
     stac_many_key: str | None = None
     stac_datetimes: bool = False
     tables: str | None = None
+    scans: str | None = None
 
     @property
     def path_keys(self) -> frozenset[str]:
@@ -186,6 +206,14 @@ class CheckSpec:
     def check(self) -> Callable[..., Measurement]:
         """The measuring function (imported on first use)."""
         return _import(self.measure)  # type: ignore[no-any-return]
+
+    def plan_scans(
+        self, evidence: Evidence, params: Mapping[str, Any], context: Context
+    ) -> list[ScanRequest]:
+        """The scans the check will make on ``evidence`` (none when the kind plans none)."""
+        if self.scans is None:
+            return []
+        return list(_import(self.scans)(evidence, params, context))
 
     def report_tables(self, details: Mapping[str, Any]) -> list[Table]:
         """The report tables of a result of this kind (none by default)."""

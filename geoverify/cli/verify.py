@@ -13,6 +13,7 @@ from geoverify.config.catalogue import load_catalogue
 from geoverify.config.submission import load_submission
 from geoverify.errors import GeoverifyError, MissingDependencyError, require
 from geoverify.io.confine import DEFAULT_TIMEOUT
+from geoverify.io.shared import SharedScans
 from geoverify.model import Result
 from geoverify.report import (
     FORMATS,
@@ -111,6 +112,7 @@ def verify(
         workers=workers or Context().workers,
         scheduler=scheduler,
         progress=want_progress(progress),
+        shared=SharedScans(),
     )
 
     def show(result: Result) -> None:
@@ -143,7 +145,12 @@ def verify(
     command = root.get("argv") or ["geoverify", *sys.argv[1:]]
     evaluated = [r.indicator for r in results]
     left_out = [i for i in sub.indicators(cat) if i not in set(evaluated)]
-    run = run_record(command, evaluated=evaluated, left_out=left_out)
+    run = run_record(
+        command,
+        evaluated=evaluated,
+        left_out=left_out,
+        shared_passes=context.shared.passes if context.shared else (),
+    )
     report = build_report(sub, cat, results, report_dir=out_dir, run=run)
     inputs = [sub.path, cat.path, *(Path(r) for _, r in _all_files(sub))]
     written = write_reports(report, cat, out_dir, formats, protected=inputs)

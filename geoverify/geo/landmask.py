@@ -41,6 +41,7 @@ __all__ = [
     "LAND_MASK_SHA256",
     "LAND_MASK_STEP",
     "land_at",
+    "land_index_of_window",
     "land_mask",
     "land_mask_details",
     "land_of_window",
@@ -114,6 +115,58 @@ def land_at(lon: Any, lat: Any) -> np.ndarray:
     return np.asarray(ok & mask[row, col])
 
 
+def land_index_of_window(
+    transform: Any,
+    crs: Any,
+    row_off: int,
+    col_off: int,
+    height: int,
+    width: int,
+    *,
+    antarctica: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The land of a window as ``(mask, rows, cols)``, for grids where that is exact.
+
+    On a geographic grid that is not rotated, a pixel's longitude depends on its
+    column only and its latitude on its row only: the window's land is
+    ``mask[rows[i], cols[j]]`` (``mask`` as uint8), with ``rows[i] = -1`` for rows
+    that hold no land (beyond a pole, or south of :data:`ANTARCTIC_LATITUDE`
+    without ``antarctica``).  Computed per row and per column, not per pixel; the
+    same cells as :func:`land_at` gives for every pixel centre.  ``None`` for
+    other grids (projected or rotated: :func:`land_of_window` transforms centres).
+    """
+    from pyproj import CRS
+
+    if transform.b != 0 or transform.d != 0:
+        return None
+    source = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+    if not source.is_geographic:
+        return None
+    mask = land_mask()
+    # as affine computes them: (a * col + b * row) + c with b = 0 (and the same for rows)
+    lon = transform.a * (np.arange(col_off, col_off + width) + 0.5) + transform.c
+    lat = transform.e * (np.arange(row_off, row_off + height) + 0.5) + transform.f
+    lon_ok = np.isfinite(lon)
+    lat_ok = np.isfinite(lat) & (np.abs(lat) <= 90.0)
+    xw = np.where(lon_ok, (lon + 180.0) % 360.0 - 180.0, 0.0)
+    cols = np.clip(np.floor((xw + 180.0) / LAND_MASK_STEP).astype("int64"), 0, mask.shape[1] - 1)
+    rows = np.clip(
+        np.floor((90.0 - np.where(lat_ok, lat, 0.0)) / LAND_MASK_STEP).astype("int64"),
+        0,
+        mask.shape[0] - 1,
+    )
+    if not antarctica:
+        lat_ok &= ~(lat < ANTARCTIC_LATITUDE)
+    rows = np.where(lat_ok, rows, -1)
+    cols = np.where(lon_ok, cols, -1)
+    return _mask_u8(), rows, cols
+
+
+@functools.cache
+def _mask_u8() -> np.ndarray:
+    return np.ascontiguousarray(land_mask(), dtype=np.uint8)
+
+
 def land_of_window(
     transform: Any,
     crs: Any,
@@ -127,13 +180,21 @@ def land_of_window(
     """Land (bool, ``(height, width)``) of a window of a product's grid, by pixel centre.
 
     Centres are transformed to longitude/latitude with PROJ (geographic grids
-    are read as longitude/latitude directly, 0–360° included); land south of
+    are read as longitude/latitude directly, 0–360° included; unrotated ones per
+    row and column, :func:`land_index_of_window`); land south of
     :data:`ANTARCTIC_LATITUDE` counts only with ``antarctica``.
     """
     from pyproj import CRS, Transformer
 
-    rows, cols = np.mgrid[row_off : row_off + height, col_off : col_off + width]
-    xs, ys = transform * (cols + 0.5, rows + 0.5)
+    index = land_index_of_window(
+        transform, crs, row_off, col_off, height, width, antarctica=antarctica
+    )
+    if index is not None:
+        mask, rows, cols = index
+        land = mask[np.clip(rows, 0, None)[:, None], np.clip(cols, 0, None)[None, :]] != 0
+        return np.asarray(land & (rows >= 0)[:, None] & (cols >= 0)[None, :])
+    rows_, cols_ = np.mgrid[row_off : row_off + height, col_off : col_off + width]
+    xs, ys = transform * (cols_ + 0.5, rows_ + 0.5)
     source = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
     if source.is_geographic:
         lon, lat = np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64")

@@ -121,6 +121,7 @@ def run_record(
     *,
     evaluated: Sequence[str] | None = None,
     left_out: Sequence[str] = (),
+    shared_passes: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """What a defence of the verdicts needs about the run itself.
 
@@ -131,7 +132,9 @@ def run_record(
     ids the run evaluated), also ``indicators_evaluated``, ``left_out`` (the
     submission's indicators not evaluated, e.g. under ``--indicator``) and
     ``partial`` (true when any was left out): a partial run must not read as
-    a verdict on the whole submission.
+    a verdict on the whole submission.  ``shared_passes`` lists the scans that
+    served several indicators in one pass over their rasters
+    (:mod:`geoverify.io.shared`).
     """
     out: dict[str, Any] = {
         "time_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -142,6 +145,8 @@ def run_record(
         out["indicators_evaluated"] = list(evaluated)
         out["left_out"] = list(left_out)
         out["partial"] = bool(left_out)
+    if shared_passes:
+        out["shared_passes"] = [dict(p) for p in shared_passes]
     return out
 
 

@@ -437,6 +437,175 @@ pair_dense(PyObject *self, PyObject *args)
     return result;
 }
 
+/* ------------------------------------------------------------------ tally */
+
+PyDoc_STRVAR(tally_doc,
+"tally(arrays, codes, land, land_mask, land_rows, land_cols, land_bit, row_area,\n"
+"      out_area, out_count)\n\n"
+"Area-weighted histogram of per-pixel codes over a window of H rows.\n\n"
+"The code of a pixel is the OR of codes[k][value of arrays[k] + offset] over the\n"
+"k arrays (8/16-bit integers, same size H*W; codes[k] are uint8 tables of\n"
+"2**bits entries), OR land_bit where the pixel is land: land is a uint8 array\n"
+"of the window (nonzero = land), or None and then land_mask[land_rows[i],\n"
+"land_cols[j]] (uint8 2-D, int64 index vectors of H and W entries; a negative\n"
+"index = not land), or both None (no land bit).  out_count[code] (int64, 256)\n"
+"gets the pixel counts and out_area[code] (float64, 256) the counts of each row\n"
+"times row_area[i] (float64, H entries).");
+
+#define MAX_TALLY 64
+
+/* OR the codes of one row of array a (element type T, index offset OFF) into code[] */
+#define CODE_ROW(T, OFF)                                                   \
+    do {                                                                   \
+        const T *p = (const T *)pa[a] + base;                              \
+        for (Py_ssize_t j = 0; j < w; j++)                                 \
+            code[j] |= table[(Py_ssize_t)p[j] + (OFF)];                    \
+    } while (0)
+
+static PyObject *
+tally(PyObject *self, PyObject *args)
+{
+    PyObject *oarrays, *ocodes, *oland, *omask, *orows, *ocols, *oarea, *oout_a, *oout_c;
+    int land_bit;
+    if (!PyArg_ParseTuple(args, "O!O!OOOOiOOO", &PyTuple_Type, &oarrays, &PyTuple_Type, &ocodes,
+                          &oland, &omask, &orows, &ocols, &land_bit, &oarea, &oout_a, &oout_c))
+        return NULL;
+    Py_ssize_t k = PyTuple_GET_SIZE(oarrays);
+    if (k < 1 || k > MAX_TALLY || PyTuple_GET_SIZE(ocodes) != k) {
+        PyErr_SetString(PyExc_ValueError, "arrays and codes: 1 to 64 of each, as many codes as arrays");
+        return NULL;
+    }
+    Buf arr[MAX_TALLY], cod[MAX_TALLY], land, mask, rows, cols, area, out_a, out_c;
+    Py_ssize_t got_a = 0, got_c = 0;
+    land.held = mask.held = rows.held = cols.held = area.held = out_a.held = out_c.held = 0;
+    PyObject *result = NULL;
+    for (; got_a < k; got_a++)
+        if (get_buf(PyTuple_GET_ITEM(oarrays, got_a), &arr[got_a], 0, "arrays[k]") < 0)
+            goto done;
+    for (; got_c < k; got_c++)
+        if (get_buf(PyTuple_GET_ITEM(ocodes, got_c), &cod[got_c], 0, "codes[k]") < 0)
+            goto done;
+    if (get_buf(oarea, &area, 0, "row_area") < 0 || get_buf(oout_a, &out_a, 1, "out_area") < 0 ||
+        get_buf(oout_c, &out_c, 1, "out_count") < 0)
+        goto done;
+    if (oland != Py_None && get_buf(oland, &land, 0, "land") < 0)
+        goto done;
+    if (omask != Py_None && (get_buf(omask, &mask, 0, "land_mask") < 0 ||
+                             get_buf(orows, &rows, 0, "land_rows") < 0 ||
+                             get_buf(ocols, &cols, 0, "land_cols") < 0))
+        goto done;
+    Py_ssize_t n = count_of(&arr[0]);
+    Py_ssize_t h = count_of(&area);
+    if (!need(area.type == 'd' && h > 0 && n % h == 0, "row_area: float64, H entries dividing the size") ||
+        !need(out_a.type == 'd' && count_of(&out_a) == 256, "out_area must be 256 float64") ||
+        !need(out_c.type == 'q' && count_of(&out_c) == 256, "out_count must be 256 int64") ||
+        !need(land_bit >= 0 && land_bit < 256, "land_bit must be a code below 256"))
+        goto done;
+    Py_ssize_t w = n / h;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        if (!need(small_int(arr[j].type), "arrays must be uint8, int8, uint16 or int16") ||
+            !need(count_of(&arr[j]) == n, "arrays must have the same size") ||
+            !need(cod[j].type == 'B' && count_of(&cod[j]) == table_size(arr[j].type),
+                  "codes[k] must be uint8 with 2**bits entries"))
+            goto done;
+    }
+    if (land.held && !need(land.type == 'B' && count_of(&land) == n, "land must be uint8 of the window's size"))
+        goto done;
+    Py_ssize_t mh = 0, mw = 0;
+    if (mask.held) {
+        if (!need(mask.type == 'B' && mask.view.ndim == 2, "land_mask must be a 2-D uint8 array") ||
+            !need(rows.type == 'q' && count_of(&rows) == h, "land_rows: int64, H entries") ||
+            !need(cols.type == 'q' && count_of(&cols) == w, "land_cols: int64, W entries"))
+            goto done;
+        mh = mask.view.shape[0];
+        mw = mask.view.shape[1];
+        const int64_t *r = rows.view.buf, *c = cols.view.buf;
+        for (Py_ssize_t i = 0; i < h; i++)
+            if (!need(r[i] < mh, "land_rows index beyond the mask"))
+                goto done;
+        for (Py_ssize_t j = 0; j < w; j++)
+            if (!need(c[j] < mw, "land_cols index beyond the mask"))
+                goto done;
+    }
+    {
+        const void *pa[MAX_TALLY];
+        const uint8_t *pc[MAX_TALLY];
+        char ta[MAX_TALLY];
+        for (Py_ssize_t j = 0; j < k; j++) {
+            pa[j] = arr[j].view.buf;
+            pc[j] = cod[j].view.buf;
+            ta[j] = arr[j].type;
+        }
+        const uint8_t *pland = land.held ? land.view.buf : NULL;
+        const uint8_t *pmask = mask.held ? mask.view.buf : NULL;
+        const int64_t *prow = mask.held ? rows.view.buf : NULL;
+        const int64_t *pcol = mask.held ? cols.view.buf : NULL;
+        const double *parea = area.view.buf;
+        double *oa = out_a.view.buf;
+        int64_t *oc = out_c.view.buf;
+        uint8_t lb = (uint8_t)land_bit;
+        int ok = 1;
+        Py_BEGIN_ALLOW_THREADS
+        uint8_t *code = malloc((size_t)w);
+        if (code == NULL) {
+            ok = 0;
+        } else {
+            for (Py_ssize_t i = 0; i < h; i++) {
+                Py_ssize_t base = i * w;
+                /* the first array sets the codes, the others OR into them */
+                memset(code, 0, (size_t)w);
+                for (Py_ssize_t a = 0; a < k; a++) {
+                    const uint8_t *table = pc[a];
+                    switch (ta[a]) {
+                    case 'B': CODE_ROW(uint8_t, 0); break;
+                    case 'b': CODE_ROW(int8_t, 128); break;
+                    case 'H': CODE_ROW(uint16_t, 0); break;
+                    default: CODE_ROW(int16_t, 32768); break;
+                    }
+                }
+                if (pland != NULL) {
+                    const uint8_t *p = pland + base;
+                    for (Py_ssize_t j = 0; j < w; j++)
+                        code[j] |= p[j] ? lb : 0;
+                } else if (pmask != NULL && prow[i] >= 0) {
+                    const uint8_t *m = pmask + prow[i] * mw;
+                    for (Py_ssize_t j = 0; j < w; j++)
+                        code[j] |= (pcol[j] >= 0 && m[pcol[j]]) ? lb : 0;
+                }
+                int64_t hist[256];
+                memset(hist, 0, sizeof hist);
+                for (Py_ssize_t j = 0; j < w; j++)
+                    hist[code[j]]++;
+                for (int c = 0; c < 256; c++) {
+                    if (hist[c]) {
+                        oc[c] += hist[c];
+                        oa[c] += (double)hist[c] * parea[i];
+                    }
+                }
+            }
+            free(code);
+        }
+        Py_END_ALLOW_THREADS
+        if (ok)
+            result = Py_NewRef(Py_None);
+        else
+            PyErr_NoMemory();
+    }
+done:
+    for (Py_ssize_t j = 0; j < got_a; j++)
+        release(&arr[j]);
+    for (Py_ssize_t j = 0; j < got_c; j++)
+        release(&cod[j]);
+    release(&land);
+    release(&mask);
+    release(&rows);
+    release(&cols);
+    release(&area);
+    release(&out_a);
+    release(&out_c);
+    return result;
+}
+
 /* ------------------------------------------------------------------ module */
 
 static PyMethodDef methods[] = {
@@ -446,6 +615,7 @@ static PyMethodDef methods[] = {
     {"valid_float", valid_float, METH_VARARGS, valid_float_doc},
     {"pair_range", pair_range, METH_VARARGS, pair_range_doc},
     {"pair_dense", pair_dense, METH_VARARGS, pair_dense_doc},
+    {"tally", tally, METH_VARARGS, tally_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,3 +12,16 @@ def pair_range(
 def pair_dense(
     a: Any, b: Any, invalid_a: Any, invalid_b: Any, lo_a: int, lo_b: int, out: Any, /
 ) -> None: ...
+def tally(
+    arrays: tuple[Any, ...],
+    codes: tuple[Any, ...],
+    land: Any,
+    land_mask: Any,
+    land_rows: Any,
+    land_cols: Any,
+    land_bit: int,
+    row_area: Any,
+    out_area: Any,
+    out_count: Any,
+    /,
+) -> None: ...

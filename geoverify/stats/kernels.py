@@ -38,6 +38,7 @@ __all__ = [
     "MODE_ENV",
     "backend",
     "class_histogram",
+    "code_table",
     "extension",
     "invalid_table",
     "pair_counts_small",
@@ -45,6 +46,7 @@ __all__ = [
     "prepare",
     "ready",
     "small_int",
+    "tally",
     "valid_count",
 ]
 
@@ -265,3 +267,104 @@ def valid_count(
             values = np.array(nodata_values(nodata, a.dtype), dtype=np.float64)
             return int(ext.valid_float(_flat(a), values))
     return int(np.count_nonzero(valid_mask(a, nodata)))
+
+
+def code_table(dtype: Any, values: Any, code: int) -> np.ndarray:
+    """A uint8 code table of a ≤ 16-bit integer dtype: ``code`` where ``values`` is True.
+
+    ``values`` is a function of an array of every value of the dtype (in order,
+    from the dtype's minimum) returning a boolean array: e.g. the product values
+    that are an observation.  The table is indexed by ``value + offset``, as the
+    kernels read it.
+    """
+    dt = np.dtype(dtype)
+    info = np.iinfo(dt)
+    every = np.arange(int(info.min), int(info.max) + 1).astype(dt)
+    return np.where(np.asarray(values(every), bool), np.uint8(code), np.uint8(0)).astype(np.uint8)
+
+
+def tally(
+    arrays: Sequence[np.ndarray],
+    codes: Sequence[np.ndarray],
+    row_area: np.ndarray,
+    *,
+    land: np.ndarray | None = None,
+    land_index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    land_bit: int = 0,
+    kind: str = "numpy",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Area-weighted histogram of per-pixel codes over a window (256 codes).
+
+    The code of a pixel is the OR of ``codes[k][value of arrays[k] + offset]``
+    over the arrays (:func:`code_table`), OR ``land_bit`` on land.  Land is either
+    a window-sized array (nonzero = land) or, for grids whose longitude depends on
+    the column only and latitude on the row only, ``land_index = (mask, rows,
+    cols)``: the pixel ``(i, j)`` is land when ``rows[i] >= 0``, ``cols[j] >= 0``
+    and ``mask[rows[i], cols[j]]``.  Counts are multiplied by the area of their
+    row (``row_area``, one value per row of the window) and summed per row first,
+    so a row's area is applied once, not per pixel.
+
+    Parameters
+    ----------
+    arrays : sequence of numpy.ndarray
+        Windows of ≤ 16-bit integers, all of the same shape ``(H, W)``.
+    codes : sequence of numpy.ndarray
+        One uint8 code table per array.
+    row_area : numpy.ndarray
+        ``H`` float64 areas, one per row.
+    land, land_index, land_bit
+        The land rule (see above); none = no land bit.
+    kind : {"c", "numpy"}
+        Implementation.
+
+    Returns
+    -------
+    (area, count) : numpy.ndarray
+        ``area[code]`` (float64, same unit as ``row_area``) and ``count[code]`` (int64).
+    """
+    shape = arrays[0].shape
+    height = shape[0] if len(shape) == 2 else 1
+    row_area = np.ascontiguousarray(row_area, dtype=np.float64).reshape(-1)
+    if row_area.size == 1 and height != 1:
+        row_area = np.full(height, float(row_area[0]))
+    if row_area.size != height:
+        raise ValueError(f"row_area has {row_area.size} values for {height} rows")
+    area = np.zeros(256, np.float64)
+    count = np.zeros(256, np.int64)
+    ext = _compiled(kind)
+    if ext is not None and all(small_int(a.dtype) for a in arrays):
+        land_u8 = None if land is None else _flat(np.asarray(land).astype(np.uint8, copy=False))
+        mask = rows = cols = None
+        if land_index is not None:
+            mask = np.ascontiguousarray(land_index[0], dtype=np.uint8)
+            rows = np.ascontiguousarray(land_index[1], dtype=np.int64)
+            cols = np.ascontiguousarray(land_index[2], dtype=np.int64)
+        ext.tally(
+            tuple(_flat(a) for a in arrays),
+            tuple(np.ascontiguousarray(c, dtype=np.uint8) for c in codes),
+            land_u8,
+            mask,
+            rows,
+            cols,
+            int(land_bit),
+            row_area,
+            area,
+            count,
+        )
+        return area, count
+    code = np.zeros(shape, np.uint8)
+    for a, table in zip(arrays, codes, strict=True):
+        code |= table[a.astype(np.int64) + _offset(a.dtype)]
+    if land is not None:
+        code |= np.where(np.asarray(land) != 0, np.uint8(land_bit), np.uint8(0))
+    elif land_index is not None:
+        mask, rows, cols = land_index
+        on = mask[np.clip(rows, 0, None)[:, None], np.clip(cols, 0, None)[None, :]] != 0
+        on &= (rows >= 0)[:, None] & (cols >= 0)[None, :]
+        code |= np.where(on, np.uint8(land_bit), np.uint8(0))
+    code2 = code.reshape(height, -1)
+    for i in range(height):
+        hist = np.bincount(code2[i], minlength=256)
+        count += hist
+        area += hist * row_area[i]
+    return area, count

@@ -323,3 +323,51 @@ def test_whole_earth_and_projected_cells():
     assert planar.tolist() == [0.0625] * 3 and method == "planar, equal-area"
     with pytest.raises(EvidenceError):
         cell_areas_km2(from_origin(0, 0, 1, 1), 3, None)
+
+
+@pytest.mark.parametrize("steps", [2, 8])
+def test_fused_kernel_and_numpy_give_the_same_coverage_and_agreement(
+    tmp_path: Path, steps: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Issue 16: the fused C kernel (codes per value, areas per row) and the numpy masks
+    agree — counts exactly, areas to 1e-12 — with the bundled land and a land-mask raster,
+    for up to 6 steps in one call and for more (one call per step)."""
+    t, h, w = _global_grid(0.5)
+    rng = np.random.default_rng(steps)
+    names = []
+    for k in range(steps):
+        layer = rng.choice(np.array([-9999, -2, -1, 0, 0, 0, 17, 200], np.int16), (h, w))
+        names.append(
+            write(tmp_path / f"s{k}.tif", layer, crs="EPSG:4326", transform=t, nodata=-9999)
+        )
+    ref = rng.choice(np.array([0, 0, 1, 255], np.uint8), (h, w))
+    refname = write(tmp_path / "ref.tif", ref, crs="EPSG:4326", transform=t, nodata=255)
+    mask = rng.choice(np.array([0, 1, 1, 7], np.uint8), (h, w))
+    maskname = write(tmp_path / "land.tif", mask, crs="EPSG:4326", transform=t, nodata=7)
+    cases = [
+        ({"rasters": names}, "land_coverage"),
+        ({"rasters": names, "land_mask": maskname}, "land_coverage"),
+        ({"rasters": names, "reference": refname}, "agreement"),
+    ]
+    for options, measure in cases:
+        got = {}
+        for kind in ("c", "numpy"):
+            monkeypatch.setenv("GEOVERIFY_KERNELS", kind)
+            got[kind] = measure_burned_area(
+                evidence(tmp_path, **options), {"measure": measure}, CTX
+            )
+        c, ref_ = got["c"], got["numpy"]
+        assert c.value == pytest.approx(ref_.value, rel=1e-12)
+        if measure == "agreement":
+            assert c.n == ref_.n
+            np.testing.assert_allclose(
+                c.details["error_matrix_km2"], ref_.details["error_matrix_km2"], rtol=1e-12
+            )
+        else:
+            assert c.details["covered_km2"] == pytest.approx(ref_.details["covered_km2"], rel=1e-12)
+            assert c.details["coverage_per_step_percent"] == pytest.approx(
+                ref_.details["coverage_per_step_percent"], rel=1e-12
+            )
+            assert c.details["product_land_km2"] == pytest.approx(
+                ref_.details["product_land_km2"], rel=1e-12
+            )

@@ -222,3 +222,57 @@ def test_extension_refuses_what_would_read_out_of_bounds() -> None:
         _ckernels.pair_dense(
             np.array([0, 5], np.uint8), np.array([0, 0], np.uint8), lut, lut, 0, 0, table
         )
+
+
+@pytest.mark.parametrize("land_rule", ["none", "array", "index"])
+def test_tally_of_codes_by_row_area(land_rule: str) -> None:
+    """The fused tally equals a hand-written per-pixel loop over a small window."""
+    rng = np.random.default_rng(21)
+    h, w = 7, 13
+    a = rng.integers(-3, 5, (h, w)).astype(np.int16)
+    b = rng.integers(0, 3, (h, w)).astype(np.uint8)
+    code_a = kernels.code_table(np.int16, lambda v: v >= 0, 1) | kernels.code_table(
+        np.int16, lambda v: v > 0, 2
+    )
+    code_b = kernels.code_table(np.uint8, lambda v: v == 1, 4)
+    row_area = rng.random(h) + 0.5
+    mask = rng.integers(0, 2, (4, 5)).astype(np.uint8)
+    rows = rng.integers(-1, 4, h)
+    cols = rng.integers(-1, 5, w)
+    land_array = rng.integers(0, 2, (h, w)).astype(bool)
+    options: dict[str, Any] = {"land_bit": 128}
+    if land_rule == "array":
+        options["land"] = land_array
+    elif land_rule == "index":
+        options["land_index"] = (mask, rows, cols)
+    want_area, want_count = np.zeros(256), np.zeros(256, np.int64)
+    for i in range(h):
+        for j in range(w):
+            code = 0
+            code |= 1 if a[i, j] >= 0 else 0
+            code |= 2 if a[i, j] > 0 else 0
+            code |= 4 if b[i, j] == 1 else 0
+            if land_rule == "array" and land_array[i, j]:
+                code |= 128
+            if land_rule == "index" and rows[i] >= 0 and cols[j] >= 0 and mask[rows[i], cols[j]]:
+                code |= 128
+            want_count[code] += 1
+            want_area[code] += row_area[i]
+    for kind in ("c", "numpy"):
+        area, count = kernels.tally([a, b], [code_a, code_b], row_area, kind=kind, **options)
+        assert np.array_equal(count, want_count), kind
+        assert np.allclose(area, want_area, rtol=1e-12, atol=0), kind
+
+
+def test_tally_refuses_indexes_beyond_the_mask() -> None:
+    a = np.zeros((2, 3), np.uint8)
+    table = np.zeros(256, np.uint8)
+    mask = np.ones((2, 2), np.uint8)
+    with pytest.raises(ValueError, match="land_cols index beyond the mask"):
+        kernels.tally(
+            [a],
+            [table],
+            np.ones(2),
+            land_index=(mask, np.array([0, 1]), np.array([0, 1, 2])),
+            kind="c",
+        )

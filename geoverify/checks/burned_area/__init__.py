@@ -24,4 +24,5 @@ SPEC = CheckSpec(
     params={"measure": Param(str, ("agreement", "land_coverage"))},
     stac_key="raster",
     stac_many_key="rasters",
+    scans="geoverify.checks.burned_area.measure:plan_burned_area",
 )

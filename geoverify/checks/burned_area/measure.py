@@ -69,6 +69,7 @@ from geoverify.errors import EvidenceError
 from geoverify.geo.cellarea import CellAreas
 from geoverify.geo.landmask import (
     ANTARCTIC_LATITUDE,
+    land_index_of_window,
     land_mask_details,
     land_of_window,
     world_land_km2,
@@ -78,8 +79,10 @@ from geoverify.io.formats import is_raster
 from geoverify.io.masks import valid_mask
 from geoverify.io.raster import open_raster, read_failure
 from geoverify.io.scan import WINDOW_PIXELS, Window, scan
+from geoverify.io.shared import ScanRequest
 from geoverify.io.vector import read_vector
 from geoverify.model import Measurement
+from geoverify.stats import kernels
 from geoverify.stats.confusion import sample_map, wrap_longitudes
 
 if TYPE_CHECKING:
@@ -153,6 +156,33 @@ def measure_burned_area(
     return _agreement(evidence, flags, context)
 
 
+def plan_burned_area(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> list[ScanRequest]:
+    """The scans :func:`measure_burned_area` will make, for a shared pass of the run.
+
+    Products given as rasters: the coverage scan (product and land mask) and the
+    wall-to-wall agreement scan (product and reference raster).  NetCDF products
+    and sample references are read otherwise and plan nothing.
+    """
+    measure = params.get("measure")
+    flags = _Flags(
+        unobserved=_int_list(evidence, "unobserved", DEFAULT_UNOBSERVED),
+        unburnable=_int_list(evidence, "unburnable", DEFAULT_UNBURNABLE),
+    )
+    product = _product(evidence)
+    if product.netcdf:
+        return []
+    if measure == "land_coverage":
+        land_mask = evidence.location("land_mask", required=False)
+        return [_coverage_request(evidence, product, flags, land_mask)[0]]
+    if measure == "agreement":
+        reference = evidence.location("reference", required=False)
+        if reference and is_raster(reference):
+            return [_agreement_request(evidence, product, reference, flags)[0]]
+    return []
+
+
 @dataclass(frozen=True)
 class _Flags:
     unobserved: tuple[int, ...]
@@ -174,6 +204,38 @@ class _Flags:
         observed = value_ok | unburnable
         burned = value_ok & (a > 0)
         return observed, unburnable, burned
+
+    def codes(
+        self, dtype: Any, nodata: float | None, observed: int, burned: int
+    ) -> np.ndarray | None:
+        """Code table of a ≤ 16-bit integer dtype: ``observed`` | ``burned`` bits per value.
+
+        The same classification as :meth:`classify`, applied once to every value
+        the dtype can hold, for the fused kernel (:func:`geoverify.stats.kernels.tally`);
+        ``None`` for other dtypes (float products take the numpy path).
+        """
+        if not kernels.small_int(dtype):
+            return None
+
+        def bits(values: np.ndarray) -> np.ndarray:
+            obs, _unburnable, brn = self.classify(values, nodata)
+            return np.where(obs, observed, 0) | np.where(brn, burned, 0)
+
+        every = np.arange(*_value_range(dtype)).astype(dtype)
+        return np.asarray(bits(every), dtype=np.uint8)
+
+
+def _value_range(dtype: Any) -> tuple[int, int]:
+    info = np.iinfo(np.dtype(dtype))
+    return int(info.min), int(info.max) + 1
+
+
+def _row_area_km2(areas: CellAreas, window: Window) -> np.ndarray | None:
+    """Cell area (km²) of each row of the window, or ``None`` when it varies along rows."""
+    cells = areas.window(window.row_off, window.col_off, window.height, window.width)
+    if cells.shape[1] != 1:
+        return None
+    return np.broadcast_to(cells[:, 0] / 1e6, (window.height,))
 
 
 def _int_list(evidence: Evidence, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -253,7 +315,7 @@ def _land_coverage(evidence: Evidence, flags: _Flags, context: Context) -> Measu
     if product.netcdf:
         partial, grid = _coverage_netcdf(product, flags, land_mask)
     else:
-        partial, grid = _coverage_rasters(product, flags, land_mask, context)
+        partial, grid = _coverage_rasters(evidence, product, flags, land_mask, context)
     _transform, height, width, crs, area_method = grid
     steps = len(partial["step_observed"])
     bundled = not land_mask
@@ -327,6 +389,111 @@ def _coverage_partial(
     }
 
 
+class _CoverageTally:
+    """Land coverage of one window by the fused kernel (:func:`geoverify.stats.kernels.tally`).
+
+    Codes: bit 0 = land (the submission's land mask raster, or the bundled mask
+    per row and column), bit ``k + 1`` = step ``k`` observed; up to
+    :data:`STEPS_PER_CALL` steps are told apart in one call, more take one call
+    for "covered" and one per step.  Same areas as :func:`_coverage_partial`
+    (counts exact; areas summed per row, so to the last bits of a float).
+    """
+
+    STEPS_PER_CALL = 6
+
+    def __init__(
+        self,
+        product: _Product,
+        nodatas: Sequence[float | None],
+        flags: _Flags,
+        land_mask: str | None,
+        mask_nodata: float | None,
+        transform: Any,
+        crs: Any,
+    ):
+        self.n = len(product.paths)
+        self.nodatas, self.flags = list(nodatas), flags
+        self.land_mask, self.mask_nodata = land_mask, mask_nodata
+        self.transform, self.crs = transform, crs
+        self.kind = kernels.backend()
+        self._tables: dict[tuple[str, ...], Any] = {}
+
+    def applies(self, arrays: Sequence[np.ndarray]) -> bool:
+        return all(kernels.small_int(a.dtype) for a in arrays)
+
+    def _codes(self, arrays: Sequence[np.ndarray]) -> Any:
+        key = tuple(a.dtype.name for a in arrays)
+        tables = self._tables.get(key)
+        if tables is None:
+            per_step = [
+                self.flags.codes(a.dtype, nd, observed=1, burned=0)
+                for a, nd in zip(arrays[: self.n], self.nodatas, strict=True)
+            ]
+            mask = None
+            if self.land_mask:
+                dt, nd = arrays[self.n].dtype, self.mask_nodata
+                every = np.arange(*_value_range(dt)).astype(dt)
+                mask = np.where(_land_from_mask(every, nd), 1, 0).astype(np.uint8)
+            tables = self._tables[key] = (per_step, mask)
+        return tables
+
+    def __call__(
+        self, arrays: list[np.ndarray], window: Window, rows_km2: np.ndarray
+    ) -> dict[str, Any]:
+        per_step, mask_codes = self._codes(arrays)
+        layers = arrays[: self.n]
+        land: dict[str, Any] = {}
+        extra: list[np.ndarray] = []
+        extra_codes: list[np.ndarray] = []
+        if mask_codes is not None:
+            extra, extra_codes = [arrays[self.n]], [mask_codes]
+        else:
+            index = land_index_of_window(
+                self.transform,
+                self.crs,
+                window.row_off,
+                window.col_off,
+                window.height,
+                window.width,
+            )
+            if index is not None:
+                land = {"land_index": index, "land_bit": 1}
+            else:
+                land = {
+                    "land": land_of_window(
+                        self.transform,
+                        self.crs,
+                        window.row_off,
+                        window.col_off,
+                        window.height,
+                        window.width,
+                    ),
+                    "land_bit": 1,
+                }
+
+        def run(arrs: list[np.ndarray], codes: list[np.ndarray]) -> np.ndarray:
+            area, _count = kernels.tally(
+                [*arrs, *extra], [*codes, *extra_codes], rows_km2, kind=self.kind, **land
+            )
+            return area
+
+        codes = np.arange(256)
+        on_land = (codes & 1) == 1
+        steps = np.zeros(self.n)
+        if self.n <= self.STEPS_PER_CALL:
+            area = run(layers, [t * np.uint8(1 << (k + 1)) for k, t in enumerate(per_step)])
+            covered = float(area[on_land & (codes > 1)].sum())
+            for k in range(self.n):
+                steps[k] = float(area[on_land & ((codes >> (k + 1)) & 1 == 1)].sum())
+        else:
+            area = run(layers, [t * np.uint8(2) for t in per_step])
+            covered = float(area[on_land & (codes & 2 == 2)].sum())
+            for k in range(self.n):
+                one = run([layers[k]], [per_step[k] * np.uint8(2)])
+                steps[k] = float(one[on_land & (codes & 2 == 2)].sum())
+        return {"land": float(area[on_land].sum()), "covered": covered, "step_observed": steps}
+
+
 def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {k: a[k] + b[k] for k in a}
 
@@ -335,9 +502,10 @@ def _land_from_mask(mask: np.ndarray, nodata: float | None) -> np.ndarray:
     return (mask == 1) & valid_mask(mask, nodata)
 
 
-def _coverage_rasters(
-    product: _Product, flags: _Flags, land_mask: str | None, context: Context
-) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
+def _coverage_request(
+    evidence: Evidence, product: _Product, flags: _Flags, land_mask: str | None
+) -> tuple[ScanRequest, tuple[Any, int, int, Any, str]]:
+    """The coverage scan of a product given as rasters, and its grid."""
     transform, height, width, crs, _ = _grid(product.paths[0])
     areas = CellAreas(transform, crs, width, height)
     method = areas.label
@@ -350,7 +518,12 @@ def _coverage_rasters(
     if land_mask:
         _global_grid(transform, crs, width, height, land_mask)
 
+    fused = _CoverageTally(product, nodatas, flags, land_mask, mask_nodata, transform, crs)
+
     def func(arrays: list[np.ndarray], window: Window) -> dict[str, Any]:
+        rows_km2 = _row_area_km2(areas, window)
+        if rows_km2 is not None and fused.applies(arrays):
+            return fused(arrays, window, rows_km2)
         land = (
             _land_from_mask(arrays[n], mask_nodata)
             if land_mask
@@ -361,20 +534,26 @@ def _coverage_rasters(
         cells = areas.window(window.row_off, window.col_off, window.height, window.width) / 1e6
         return _coverage_partial(arrays[:n], nodatas, land, flags, cells)
 
-    result = scan(
-        paths,
-        func,
-        _add,
-        bands=bands,
-        workers=context.workers,
-        scheduler=context.scheduler,
-        progress=context.progress,
+    request = ScanRequest(
+        key=(evidence.indicator, "land_coverage"),
+        paths=tuple(paths),
+        bands=tuple(bands),
+        func=func,
+        combine=_add,
         label="burned-area coverage",
         window_pixels=max(1 << 16, WINDOW_PIXELS // len(paths)),
     )
+    return request, (transform, height, width, crs, method)
+
+
+def _coverage_rasters(
+    evidence: Evidence, product: _Product, flags: _Flags, land_mask: str | None, context: Context
+) -> tuple[dict[str, Any], tuple[Any, int, int, Any, str]]:
+    request, grid = _coverage_request(evidence, product, flags, land_mask)
+    result = context.run_scan(request)
     if result is None:
         raise EvidenceError("the product has no pixels", source=product.paths[0])
-    return result, (transform, height, width, crs, method)
+    return result, grid
 
 
 def _coverage_netcdf(
@@ -585,7 +764,7 @@ def _agreement(evidence: Evidence, flags: _Flags, context: Context) -> Measureme
     if is_raster(reference):
         if product.netcdf:
             return _agreement_raster_netcdf(product, reference, flags)
-        return _agreement_raster(product, reference, flags, context)
+        return _agreement_raster(evidence, product, reference, flags, context)
     return _agreement_samples(evidence, product, reference, flags, context)
 
 
@@ -711,8 +890,16 @@ def _same_crs(a: Any, b: Any) -> bool:
 
 
 def _agreement_raster(
-    product: _Product, reference: str, flags: _Flags, context: Context
+    evidence: Evidence, product: _Product, reference: str, flags: _Flags, context: Context
 ) -> Measurement:
+    request, method = _agreement_request(evidence, product, reference, flags)
+    return _agreement_census(context.run_scan(request), reference, method)
+
+
+def _agreement_request(
+    evidence: Evidence, product: _Product, reference: str, flags: _Flags
+) -> tuple[ScanRequest, str]:
+    """The wall-to-wall agreement scan of a product given as rasters, and the area rule."""
     transform, height, width, crs, _ = _grid(product.paths[0])
     areas = CellAreas(transform, crs, width, height)
     method = areas.label
@@ -720,7 +907,39 @@ def _agreement_raster(
     ref_nodata = _grid(reference)[4]
     n = len(product.paths)
 
+    kind = kernels.backend()
+    tables: dict[tuple[str, ...], list[np.ndarray | None]] = {}
+
+    def fused(arrays: list[np.ndarray], rows_km2: np.ndarray) -> np.ndarray | None:
+        """The error matrix by the fused kernel: bits 1/2 map observed/burned, 4/8 reference."""
+        key = tuple(a.dtype.name for a in arrays)
+        codes = tables.get(key)
+        if codes is None:
+            codes = tables[key] = [
+                flags.codes(a.dtype, nd, observed=1, burned=2)
+                for a, nd in zip(arrays[:n], nodatas, strict=True)
+            ] + [flags.codes(arrays[n].dtype, ref_nodata, observed=4, burned=8)]
+        if any(c is None for c in codes):
+            return None
+        area, count = kernels.tally(
+            arrays, [c for c in codes if c is not None], rows_km2, kind=kind
+        )
+        c = np.arange(256)
+        both = (c & 1 == 1) & (c & 4 == 4)
+        out = np.zeros((2, 2, 2))
+        for i, m in enumerate((c & 2 == 2, c & 2 == 0)):
+            for j, rf in enumerate((c & 8 == 8, c & 8 == 0)):
+                sel = both & m & rf
+                out[0, i, j] = float(area[sel].sum())
+                out[1, i, j] = float(count[sel].sum())
+        return out
+
     def func(arrays: list[np.ndarray], window: Window) -> np.ndarray:
+        rows_km2 = _row_area_km2(areas, window)
+        if rows_km2 is not None:
+            done = fused(arrays, rows_km2)
+            if done is not None:
+                return done
         observed = np.zeros(arrays[0].shape, bool)
         burned = np.zeros(arrays[0].shape, bool)
         for layer, nodata in zip(arrays[:n], nodatas, strict=True):
@@ -738,18 +957,16 @@ def _agreement_raster(
                 out[1, i, j] = float(sel.sum())
         return out
 
-    result = scan(
-        [*product.paths, reference],
-        func,
-        lambda a, b: a + b,
-        bands=[*product.bands, 1],
-        workers=context.workers,
-        scheduler=context.scheduler,
-        progress=context.progress,
+    request = ScanRequest(
+        key=(evidence.indicator, "agreement"),
+        paths=(*product.paths, reference),
+        bands=(*product.bands, 1),
+        func=func,
+        combine=np.add,
         label="burned-area agreement",
         window_pixels=max(1 << 16, WINDOW_PIXELS // (n + 1)),
     )
-    return _agreement_census(result, reference, method)
+    return request, method
 
 
 def _agreement_census(result: np.ndarray | None, reference: str, method: str) -> Measurement:

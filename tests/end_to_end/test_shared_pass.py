@@ -1,0 +1,85 @@
+"""Issue 16: checks of a run that scan the same raster share one pass.
+
+The wildfire sample is rewritten so that the coverage and the agreement both
+scan the native 250 m tile: the run reads it once (``SharedScans.passes``),
+and the figures equal those of each indicator evaluated on its own (counts
+exactly, areas to 1e-12).  When the shared pass cannot run (the reference on
+another grid), each indicator scans on its own and reports its own error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geoverify.checks import Context
+from geoverify.config.catalogue import load_catalogue
+from geoverify.config.submission import load_submission
+from geoverify.io.shared import SharedScans
+from geoverify.model import Verdict
+from geoverify.run import evaluate, verify
+from geoverify.testing import assert_reports_equal
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_rasters" / "wildfire_pass"
+COVERAGE, AGREEMENT = "wildfire.burned_area_coverage", "wildfire.burned_area_agreement"
+
+
+def _submission(tmp_path: Path, reference: str) -> Path:
+    if not SAMPLE.exists():
+        pytest.skip("sample_rasters/wildfire_pass not generated")
+    folder = tmp_path / "wildfire"
+    shutil.copytree(SAMPLE, folder)
+    toml = folder / "submission.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = re.sub(
+        r"\[evidence\.wildfire\.burned_area_coverage\]\n(?:[^\[]*\n)*?(?=\n\[)",
+        '[evidence.wildfire.burned_area_coverage]\nraster = "data/ba_tile_250m.tif"\n',
+        text,
+    )
+    text = text.replace('reference = "data/ref_tile_250m.tif"', f'reference = "{reference}"')
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
+def test_coverage_and_agreement_share_one_pass(tmp_path: Path):
+    toml = _submission(tmp_path, "data/ref_tile_250m.tif")
+    catalogue = load_catalogue()
+    submission = load_submission(toml, catalogue)
+    context = Context(workers=2, shared=SharedScans())
+    shared_results = {
+        r.indicator: r
+        for r in verify(submission, catalogue, context=context, indicators=[COVERAGE, AGREEMENT])
+    }
+    assert context.shared is not None and len(context.shared.passes) == 1
+    one = context.shared.passes[0]
+    assert one["rasters"] == 2  # product and reference, read together
+    assert sorted(tuple(k) for k in one["requests"]) == [
+        (AGREEMENT, "agreement"),
+        (COVERAGE, "land_coverage"),
+    ]
+    for ident in (COVERAGE, AGREEMENT):
+        alone = evaluate(catalogue[ident], submission.evidence[ident], context=Context(workers=2))
+        shared = shared_results[ident]
+        assert shared.verdict == alone.verdict != Verdict.ERROR, shared.message
+        # every figure, count and string of the result (floats to a relative 1e-12)
+        assert_reports_equal(shared.to_dict(), alone.to_dict(), rtol=1e-12, name=ident)
+
+
+def test_a_reference_on_another_grid_falls_back_to_separate_scans(tmp_path: Path):
+    toml = _submission(tmp_path, "data/ba_global_1deg_2027.tif")
+    catalogue = load_catalogue()
+    submission = load_submission(toml, catalogue)
+    context = Context(workers=2, shared=SharedScans())
+    results = {
+        r.indicator: r
+        for r in verify(submission, catalogue, context=context, indicators=[COVERAGE, AGREEMENT])
+    }
+    assert context.shared is not None and context.shared.passes == []
+    assert results[COVERAGE].verdict is not Verdict.ERROR, results[COVERAGE].message
+    assert results[AGREEMENT].verdict is Verdict.ERROR
+    assert "grid differs" in results[AGREEMENT].message
+    assert "ba_global_1deg_2027.tif" in results[AGREEMENT].message
