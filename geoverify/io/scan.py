@@ -17,15 +17,25 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
 from geoverify.errors import EvidenceError, EvidenceReadError, require
-from geoverify.io.confine import check_scan_size, deadline_checker, gdal_http_options
+from geoverify.io.confine import (
+    BudgetExceeded,
+    check_location,
+    check_scan_size,
+    confined,
+    current,
+    deadline_checker,
+    gdal_http_options,
+    remaining,
+)
 from geoverify.io.raster import (
     GDAL_OPTIONS,
     open_raster,
@@ -133,24 +143,41 @@ class _Handles(threading.local):
         self.env: Any = None
 
 
+class _InForce(threading.local):
+    """Which reader's GDAL options this thread holds (options are per thread in rasterio)."""
+
+    reader: object = None
+
+
+_in_force = _InForce()
+
+
 def window_reader(
-    paths: Sequence[str], bands: Sequence[int]
+    paths: Sequence[str], bands: Sequence[int], options: Mapping[str, Any] | None = None
 ) -> Callable[[Window], list[np.ndarray]]:
     """A function reading one window from every path, with per-thread dataset handles.
 
-    The GDAL options, the HTTP limits of the indicator's remaining time budget
-    included (:func:`geoverify.io.confine.gdal_http_options`), are taken where the
-    reader is made: the scan's pool threads do not inherit the indicator's budget.
+    The GDAL options (default: :data:`~geoverify.io.raster.GDAL_OPTIONS` and the
+    HTTP limits of the indicator's remaining time budget,
+    :func:`geoverify.io.confine.gdal_http_options`) are taken where the reader is
+    made: the scan's pool threads do not inherit the indicator's budget.
     """
     import rasterio
 
-    options = {**GDAL_OPTIONS, **gdal_http_options()}
+    options = dict(options) if options is not None else {**GDAL_OPTIONS, **gdal_http_options()}
     local = _Handles()
+    token = object()
 
     def read(window: Window) -> list[np.ndarray]:
         if local.env is None:
             local.env = rasterio.Env(**options)
             local.env.__enter__()
+            _in_force.reader = token
+        elif _in_force.reader is not token:
+            # another reader set its options on this thread since (a worker thread serves
+            # many scans, each with its budget's HTTP limits): this reader's again
+            rasterio.env.setenv(**options)
+            _in_force.reader = token
         out = []
         for path, band in zip(paths, bands, strict=True):
             ds = local.open.get(path)
@@ -308,6 +335,56 @@ def absolute_location(location: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """What a cluster worker's reads may reach, and how: the client's scope, sent with each batch.
+
+    The scope of a run (:func:`geoverify.io.confine.confined`: submission folder,
+    named hosts, time budget) is a context variable of the client's thread, and
+    :data:`~geoverify.io.raster.GDAL_OPTIONS` a module variable of the client's
+    process; neither reaches a ``dask worker`` process by itself.  The deadline
+    travels as wall-clock time (``time.time``): monotonic clocks are per machine.
+    """
+
+    root: str | None = None
+    hosts: tuple[str, ...] | None = None
+    deadline: float | None = None
+    budget: float | None = None
+    gdal: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def here(cls) -> _Reach:
+        """The reach of reads made in this thread now."""
+        scope, left = current(), remaining()
+        if scope is None:
+            return cls(gdal=tuple(sorted(GDAL_OPTIONS.items())))
+        return cls(
+            root=None if scope.root is None else str(scope.root),
+            hosts=None if scope.hosts is None else tuple(sorted(scope.hosts)),
+            deadline=None if left is None else time.time() + left,
+            budget=scope.budget,
+            gdal=tuple(sorted(GDAL_OPTIONS.items())),
+        )
+
+    def check(self, what: str | None = None, *, where: str = "on a dask worker") -> None:
+        """Raise :class:`~geoverify.io.confine.BudgetExceeded` once the client's budget is spent."""
+        if self.deadline is not None and time.time() >= self.deadline:
+            raise BudgetExceeded(
+                f"timed out after {self.budget or 0:g} s ({where})",
+                source=what,
+                hint="Give the indicator more time with --timeout SECONDS, or deliver smaller "
+                "files.",
+            )
+
+    @contextmanager
+    def entered(self, what: str | None = None) -> Iterator[None]:
+        """This thread confined as the client was: folder, hosts, what is left of the budget."""
+        self.check(what)
+        left = None if self.deadline is None else max(0.05, self.deadline - time.time())
+        with confined(self.root, self.hosts, left):
+            yield
+
+
 def _scan_distributed(
     paths: Sequence[str],
     bands: Sequence[int],
@@ -322,10 +399,19 @@ def _scan_distributed(
     Windows go in contiguous batches (each worker keeps its dataset handles
     between batches); the partial results are combined on the workers in a tree
     of fan-in :data:`REDUCE_FANIN`, so only the final result reaches the client.
+
+    Workers need no shared disk when the evidence is URLs (or object-store
+    paths GDAL reads): each worker reads its windows itself by range requests.
+    They read as the client would: inside the client's confinement (submission
+    folder, named hosts, each location checked again on the worker), with the
+    client's GDAL options and HTTP limits bounded by what is left of the time
+    budget, which they check before every window (:class:`_Reach`).  The client
+    waits no longer than the budget either.
     """
     require("distributed", "distributed", "A dask.distributed scheduler (--scheduler)")
     from distributed import Client
 
+    reach = _Reach.here()
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except OSError as exc:
@@ -345,6 +431,7 @@ def _scan_distributed(
             bands=list(bands),
             func=func,
             combine=combine,
+            reach=reach,
         )
         futures = client.map(task, batches, pure=False)
         while len(futures) > 1:
@@ -354,7 +441,16 @@ def _scan_distributed(
                 )
                 for i in range(0, len(futures), REDUCE_FANIN)
             ]
-        result: T | None = futures[0].result() if futures else None
+        if not futures:
+            return None
+        left = remaining()
+        try:
+            result: T | None = futures[0].result(timeout=None if left is None else left + 1.0)
+        except TimeoutError:
+            if reach.deadline is None or time.time() < reach.deadline:
+                raise  # a worker's own timeout, not the budget's
+            reach.check(paths[0], where="waiting for the dask cluster")  # raises
+            raise
         return result
     finally:
         client.close()
@@ -363,20 +459,37 @@ def _scan_distributed(
 #: Partial results combined per reduction task on the cluster.
 REDUCE_FANIN = 8
 
-_readers: dict[tuple[tuple[str, ...], tuple[int, ...]], Callable[[Window], list[np.ndarray]]] = {}
+_ReaderKey = tuple[tuple[str, ...], tuple[int, ...], _Reach]
+_readers: dict[_ReaderKey, Callable[[Window], list[np.ndarray]]] = {}
 _readers_lock = threading.Lock()
+#: Windows read by :func:`_run_batch` in this process, and the locations they came from.
+_reads_here: dict[str, Any] = {"windows": 0, "locations": set()}
 
 
-def _cached_reader(paths: list[str], bands: list[int]) -> Callable[[Window], list[np.ndarray]]:
-    """One :func:`window_reader` per (paths, bands) in this process: handles kept across batches."""
-    key = (tuple(paths), tuple(bands))
+def _cached_reader(
+    paths: list[str], bands: list[int], reach: _Reach | None = None
+) -> Callable[[Window], list[np.ndarray]]:
+    """One :func:`window_reader` per (paths, bands, reach) in this process.
+
+    Dataset handles are kept across the batches of a scan.  Made inside the
+    client's confinement (:meth:`_Reach.entered`): each location is checked on
+    the worker as the client checked it (folder, named hosts, special files, the
+    files a file refers to), and the reader gets the client's GDAL options with
+    the HTTP limits of the budget left.
+    """
+    reach = reach if reach is not None else _Reach(gdal=tuple(sorted(GDAL_OPTIONS.items())))
+    key = (tuple(paths), tuple(bands), reach)
     with _readers_lock:
         read = _readers.get(key)
-        if read is None:
-            if len(_readers) >= 16:
-                _readers.clear()
-            read = _readers[key] = window_reader(paths, bands)
+    if read is not None:
         return read
+    for path in paths:
+        check_location(split_subdataset(path)[0], source=path)
+    made = window_reader(paths, bands, options={**dict(reach.gdal), **gdal_http_options()})
+    with _readers_lock:
+        if key not in _readers and len(_readers) >= 16:
+            _readers.clear()
+        return _readers.setdefault(key, made)
 
 
 def _combine_parts(*parts: T | None, combine: Callable[[T, T], T]) -> T | None:
@@ -394,13 +507,27 @@ def _run_batch(
     bands: list[int],
     func: Callable[[list[np.ndarray], Window], T],
     combine: Callable[[T, T], T],
+    reach: _Reach | None = None,
 ) -> T | None:
-    read = _cached_reader(paths, bands)
+    """Read and reduce a batch of windows on a worker, within the client's reach."""
+    reach = reach if reach is not None else _Reach(gdal=tuple(sorted(GDAL_OPTIONS.items())))
     result: T | None = None
-    for window in batch:
-        part = func(read(window), window)
-        result = part if result is None else combine(result, part)
+    with reach.entered(paths[0]):
+        read = _cached_reader(paths, bands, reach)
+        for window in batch:
+            reach.check(paths[0])
+            part = func(read(window), window)
+            result = part if result is None else combine(result, part)
+    with _readers_lock:
+        _reads_here["windows"] += len(batch)
+        _reads_here["locations"].update(paths)
     return result
+
+
+def _worker_reads() -> dict[str, Any]:
+    """Windows read by cluster batches in this process and their locations (``Client.run``)."""
+    with _readers_lock:
+        return {"windows": _reads_here["windows"], "locations": sorted(_reads_here["locations"])}
 
 
 class _Progress:
