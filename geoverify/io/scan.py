@@ -274,35 +274,39 @@ def scan(
         return func(arrays, window)
 
     result: T | None = None
-    # sized before it runs: the first windows, timed, say whether the budget suffices
-    started, head, windows = time.monotonic(), windows[:3], windows[3:]
-    for window in head:
-        part = task(window)
-        result = part if result is None else combine(result, part)
-        if meter:
-            meter.step()
-    check_scan_size(
-        paths[0],
-        pixels=grids[0].width * grids[0].height,
-        windows=len(head) + len(windows),
-        seconds_first=time.monotonic() - started,
-        done=len(head),
-        workers=max(1, workers),
-    )
-    if workers <= 1:
-        for window in windows:
-            part = task(window)
+    # sized before it runs: the first windows (one per thread, read at once), timed, say
+    # whether the budget suffices
+    threads = max(1, workers)
+    n_head = threads if threads > 1 else 3
+    head, windows = windows[:n_head], windows[n_head:]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        started = time.monotonic()
+        for part in pool.map(task, head) if threads > 1 else map(task, head):
             result = part if result is None else combine(result, part)
             if meter:
                 meter.step()
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        elapsed = time.monotonic() - started
+        check_scan_size(
+            paths[0],
+            pixels=grids[0].width * grids[0].height,
+            windows=len(head) + len(windows),
+            # wall time of the head as if one thread had read it
+            seconds_first=elapsed * min(threads, len(head)) if threads > 1 else elapsed,
+            done=len(head),
+            workers=threads,
+        )
+        if threads <= 1:
+            for window in windows:
+                part = task(window)
+                result = part if result is None else combine(result, part)
+                if meter:
+                    meter.step()
+        else:
             # bounded in-flight work: at most 2 windows per worker are decoded at once
             pending: list[Any] = []
-            it = iter(windows)
-            for window in it:
+            for window in windows:
                 pending.append(pool.submit(task, window))
-                if len(pending) >= 2 * workers:
+                if len(pending) >= 2 * threads:
                     part = pending.pop(0).result()
                     result = part if result is None else combine(result, part)
                     if meter:
