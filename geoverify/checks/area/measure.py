@@ -39,6 +39,7 @@ from geoverify.io.mosaic import (
 )
 from geoverify.io.swath import find_swath, footprint_km2, open_swath
 from geoverify.model import Measurement
+from geoverify.stats import kernels
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
@@ -143,13 +144,27 @@ def raster_area(
 
     tile = open_tiles([location])[0] if earlier else None
 
+    kind = kernels.backend()
+    codes: dict[str, np.ndarray] = {}
+
     def func(arrays: list[np.ndarray], window: Any) -> tuple[float, int]:
+        cells = areas.window(window.row_off, window.col_off, window.height, window.width)
+        a = arrays[0]
+        if tile is None and cells.shape[1] == 1 and kernels.small_int(a.dtype):
+            # fused: valid pixels counted per row and multiplied by the row's area once
+            table = codes.get(a.dtype.name)
+            if table is None:
+                table = codes[a.dtype.name] = kernels.code_table(
+                    a.dtype, lambda v: valid_mask(v, nodata), 1
+                )
+            row_area = np.broadcast_to(cells[:, 0], (window.height,))
+            area, count = kernels.tally([a], [table], row_area, kind=kind)
+            return float(area[1]), int(count[1])
         valid = valid_mask(arrays[0], nodata)
         if tile is not None:
             valid &= ~earlier_cover(
                 tile, earlier, window.row_off, window.col_off, window.height, window.width
             )
-        cells = areas.window(window.row_off, window.col_off, window.height, window.width)
         return float((valid * cells).sum()), int(valid.sum())
 
     result = scan(
