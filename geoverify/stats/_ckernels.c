@@ -454,6 +454,35 @@ PyDoc_STRVAR(tally_doc,
 
 #define MAX_TALLY 64
 
+/* uniform &= every element of the row of array a equals the first; code0 |= its code */
+#define UNIFORM_ROW(T, OFF)                                                \
+    do {                                                                   \
+        const T *p = (const T *)pa[a] + base;                              \
+        T first = p[0], diff = 0;                                          \
+        /* in chunks: vectorised within, a mixed row is left early */      \
+        for (Py_ssize_t c0 = 0; c0 < w && !diff; c0 += 256) {              \
+            Py_ssize_t c1 = c0 + 256 < w ? c0 + 256 : w;                   \
+            for (Py_ssize_t j = c0; j < c1; j++)                           \
+                diff |= (T)(p[j] ^ first);                                 \
+        }                                                                  \
+        if (diff)                                                          \
+            uniform = 0;                                                   \
+        else                                                               \
+            code0 |= pc[a][(Py_ssize_t)first + (OFF)];                     \
+    } while (0)
+
+/* landrow[] = the land bit of each column for mask row prow[i]; land_count = how many */
+#define EXPAND_LAND_ROW()                                                  \
+    do {                                                                   \
+        const uint8_t *m = pmask + prow[i] * mw;                           \
+        land_count = 0;                                                    \
+        for (Py_ssize_t j = 0; j < w; j++) {                               \
+            landrow[j] = (pcol[j] >= 0 && m[pcol[j]]) ? lb : 0;            \
+            land_count += landrow[j] != 0;                                 \
+        }                                                                  \
+        land_row = prow[i];                                                \
+    } while (0)
+
 /* OR the codes of one row of array a (element type T, index offset OFF) into code[] */
 #define CODE_ROW(T, OFF)                                                   \
     do {                                                                   \
@@ -549,6 +578,7 @@ tally(PyObject *self, PyObject *args)
         uint8_t *code = malloc((size_t)w);
         uint8_t *landrow = malloc((size_t)w);
         int64_t land_row = -1;
+        Py_ssize_t land_count = 0;
         if (code == NULL || landrow == NULL) {
             ok = 0;
             free(code);
@@ -556,6 +586,36 @@ tally(PyObject *self, PyObject *args)
         } else {
             for (Py_ssize_t i = 0; i < h; i++) {
                 Py_ssize_t base = i * w;
+                /* a row where every array holds one value (ocean, nodata, a flag) has
+                   one code but for the land bit: counted without a per-pixel pass */
+                int uniform = 1;
+                uint8_t code0 = 0;
+                for (Py_ssize_t a = 0; a < k && uniform; a++) {
+                    switch (ta[a]) {
+                    case 'B': UNIFORM_ROW(uint8_t, 0); break;
+                    case 'b': UNIFORM_ROW(int8_t, 128); break;
+                    case 'H': UNIFORM_ROW(uint16_t, 0); break;
+                    default: UNIFORM_ROW(int16_t, 32768); break;
+                    }
+                }
+                if (uniform && pland == NULL) {
+                    Py_ssize_t on = 0;
+                    if (pmask != NULL && prow[i] >= 0) {
+                        if (prow[i] != land_row) {
+                            EXPAND_LAND_ROW();
+                        }
+                        on = land_count;
+                    }
+                    if (w - on) {
+                        oc[code0] += w - on;
+                        oa[code0] += (double)(w - on) * parea[i];
+                    }
+                    if (on) {
+                        oc[code0 | lb] += on;
+                        oa[code0 | lb] += (double)on * parea[i];
+                    }
+                    continue;
+                }
                 /* the first array sets the codes, the others OR into them */
                 memset(code, 0, (size_t)w);
                 for (Py_ssize_t a = 0; a < k; a++) {
@@ -575,10 +635,7 @@ tally(PyObject *self, PyObject *args)
                     /* rows of the window that fall in the same mask row share its
                        expansion (36 rows per 0.1-degree row on a 1/360-degree grid) */
                     if (prow[i] != land_row) {
-                        const uint8_t *m = pmask + prow[i] * mw;
-                        for (Py_ssize_t j = 0; j < w; j++)
-                            landrow[j] = (pcol[j] >= 0 && m[pcol[j]]) ? lb : 0;
-                        land_row = prow[i];
+                        EXPAND_LAND_ROW();
                     }
                     for (Py_ssize_t j = 0; j < w; j++)
                         code[j] |= landrow[j];

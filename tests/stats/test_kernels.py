@@ -231,13 +231,17 @@ def test_tally_of_codes_by_row_area(land_rule: str) -> None:
     h, w = 7, 13
     a = rng.integers(-3, 5, (h, w)).astype(np.int16)
     b = rng.integers(0, 3, (h, w)).astype(np.uint8)
+    # rows of one value in every array (counted without a per-pixel pass), in one only
+    a[2, :], b[2, :] = -3, 1
+    a[4, :], b[4, :] = 0, 0
+    a[5, :] = 2
     code_a = kernels.code_table(np.int16, lambda v: v >= 0, 1) | kernels.code_table(
         np.int16, lambda v: v > 0, 2
     )
     code_b = kernels.code_table(np.uint8, lambda v: v == 1, 4)
     row_area = rng.random(h) + 0.5
     mask = rng.integers(0, 2, (4, 5)).astype(np.uint8)
-    rows = rng.integers(-1, 4, h)
+    rows = np.array([0, -1, 1, 1, 3, 3, 2])  # consecutive rows sharing a mask row
     cols = rng.integers(-1, 5, w)
     land_array = rng.integers(0, 2, (h, w)).astype(bool)
     options: dict[str, Any] = {"land_bit": 128}
