@@ -135,12 +135,9 @@ def land_index_of_window(
     same cells as :func:`land_at` gives for every pixel centre.  ``None`` for
     other grids (projected or rotated: :func:`land_of_window` transforms centres).
     """
-    from pyproj import CRS
-
     if transform.b != 0 or transform.d != 0:
         return None
-    source = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
-    if not source.is_geographic:
+    if not _is_geographic(crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs)):
         return None
     mask = land_mask()
     # as affine computes them: (a * col + b * row) + c with b = 0 (and the same for rows)
@@ -160,6 +157,14 @@ def land_index_of_window(
     rows = np.where(lat_ok, rows, -1)
     cols = np.where(lon_ok, cols, -1)
     return _mask_u8(), rows, cols
+
+
+@functools.lru_cache(maxsize=64)
+def _is_geographic(crs: str) -> bool:
+    """Whether a CRS (WKT or user input) is geographic; parsed once per CRS, not per window."""
+    from pyproj import CRS
+
+    return bool(CRS.from_user_input(crs).is_geographic)
 
 
 @functools.cache

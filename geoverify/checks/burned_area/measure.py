@@ -389,6 +389,10 @@ def _coverage_partial(
     }
 
 
+_CODES = np.arange(256)
+_ON_LAND = (_CODES & 1) == 1
+
+
 class _CoverageTally:
     """Land coverage of one window by the fused kernel (:func:`geoverify.stats.kernels.tally`).
 
@@ -425,9 +429,11 @@ class _CoverageTally:
         key = tuple(a.dtype.name for a in arrays)
         tables = self._tables.get(key)
         if tables is None:
+            # step k observed -> bit k + 1 (up to STEPS_PER_CALL steps); beyond, bit 1 for all
+            bit = (lambda k: 1 << (k + 1)) if self.n <= self.STEPS_PER_CALL else (lambda k: 2)
             per_step = [
-                self.flags.codes(a.dtype, nd, observed=1, burned=0)
-                for a, nd in zip(arrays[: self.n], self.nodatas, strict=True)
+                self.flags.codes(a.dtype, nd, observed=bit(k), burned=0)
+                for k, (a, nd) in enumerate(zip(arrays[: self.n], self.nodatas, strict=True))
             ]
             mask = None
             if self.land_mask:
@@ -477,21 +483,19 @@ class _CoverageTally:
             )
             return area
 
-        codes = np.arange(256)
-        on_land = (codes & 1) == 1
         steps = np.zeros(self.n)
         if self.n <= self.STEPS_PER_CALL:
-            area = run(layers, [t * np.uint8(1 << (k + 1)) for k, t in enumerate(per_step)])
-            covered = float(area[on_land & (codes > 1)].sum())
+            area = run(layers, per_step)
+            covered = float(area[_ON_LAND & (_CODES > 1)].sum())
             for k in range(self.n):
-                steps[k] = float(area[on_land & ((codes >> (k + 1)) & 1 == 1)].sum())
+                steps[k] = float(area[_ON_LAND & ((_CODES >> (k + 1)) & 1 == 1)].sum())
         else:
-            area = run(layers, [t * np.uint8(2) for t in per_step])
-            covered = float(area[on_land & (codes & 2 == 2)].sum())
+            area = run(layers, per_step)
+            covered = float(area[_ON_LAND & (_CODES & 2 == 2)].sum())
             for k in range(self.n):
-                one = run([layers[k]], [per_step[k] * np.uint8(2)])
-                steps[k] = float(one[on_land & (codes & 2 == 2)].sum())
-        return {"land": float(area[on_land].sum()), "covered": covered, "step_observed": steps}
+                one = run([layers[k]], [per_step[k]])
+                steps[k] = float(one[_ON_LAND & (_CODES & 2 == 2)].sum())
+        return {"land": float(area[_ON_LAND].sum()), "covered": covered, "step_observed": steps}
 
 
 def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -889,6 +893,21 @@ def _same_crs(a: Any, b: Any) -> bool:
     return bool(ca.equals(cb, ignore_axis_order=True))
 
 
+def _agreement_cells() -> list[tuple[tuple[int, int], np.ndarray]]:
+    """The codes of each cell of the 2 × 2 error matrix (bits 1/2 map observed/burned, 4/8
+    reference): both observed; rows map burned/unburned, columns reference burned/unburned."""
+    c = np.arange(256)
+    both = (c & 1 == 1) & (c & 4 == 4)
+    cells = []
+    for i, m in enumerate((c & 2 == 2, c & 2 == 0)):
+        for j, rf in enumerate((c & 8 == 8, c & 8 == 0)):
+            cells.append(((i, j), both & m & rf))
+    return cells
+
+
+_AGREEMENT_CELLS = _agreement_cells()
+
+
 def _agreement_raster(
     evidence: Evidence, product: _Product, reference: str, flags: _Flags, context: Context
 ) -> Measurement:
@@ -924,14 +943,10 @@ def _agreement_request(
         area, count = kernels.tally(
             arrays, [c for c in codes if c is not None], rows_km2, kind=kind
         )
-        c = np.arange(256)
-        both = (c & 1 == 1) & (c & 4 == 4)
         out = np.zeros((2, 2, 2))
-        for i, m in enumerate((c & 2 == 2, c & 2 == 0)):
-            for j, rf in enumerate((c & 8 == 8, c & 8 == 0)):
-                sel = both & m & rf
-                out[0, i, j] = float(area[sel].sum())
-                out[1, i, j] = float(count[sel].sum())
+        for (i, j), sel in _AGREEMENT_CELLS:
+            out[0, i, j] = float(area[sel].sum())
+            out[1, i, j] = float(count[sel].sum())
         return out
 
     def func(arrays: list[np.ndarray], window: Window) -> np.ndarray:
