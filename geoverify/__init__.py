@@ -7,7 +7,7 @@ The data flow is one-way::
 >>> import geoverify
 >>> catalogue = geoverify.load_catalogue()
 >>> submission = geoverify.load_submission("sample_rasters/spine_pass/submission.toml", catalogue)
->>> results = geoverify.run(submission, catalogue)
+>>> results = geoverify.verify(submission, catalogue)
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from geoverify._version import __version__
 
+# imported now, not on first use: the name is also a subpackage's, and the import system would
+# otherwise leave `geoverify.decide` bound to the subpackage once anything imports it (≈ 30 ms)
+from geoverify.decide import decide
+
 if TYPE_CHECKING:  # the names below are imported on first use (PEP 562): `import geoverify`
     # stays light, so `geoverify --help` and single commands start fast
     from geoverify.checks import Context
     from geoverify.config.catalogue import load_catalogue
     from geoverify.config.submission import load_submission
-    from geoverify.decide import decide
     from geoverify.errors import (
         CatalogueError,
         EvidenceError,
@@ -41,7 +44,6 @@ _LAZY = {
     "Context": "geoverify.checks",
     "load_catalogue": "geoverify.config.catalogue",
     "load_submission": "geoverify.config.submission",
-    "decide": "geoverify.decide",
     "CatalogueError": "geoverify.errors",
     "EvidenceError": "geoverify.errors",
     "EvidenceReadError": "geoverify.errors",
@@ -62,9 +64,18 @@ _LAZY = {
 }
 
 
+#: Subpackages reachable as attributes (``geoverify.stats``) after ``import geoverify``.
+_SUBPACKAGES = frozenset(
+    {"checks", "cli", "config", "decide", "errors", "geo", "io", "model", "report", "run",
+     "stats", "testing", "units", "versions"}
+)
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
+        if name in _SUBPACKAGES:
+            return importlib.import_module(f"geoverify.{name}")
         raise AttributeError(f"module 'geoverify' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

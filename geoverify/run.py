@@ -188,6 +188,8 @@ def verify(
     context = context or Context()
     if context.shared is None:
         context = replace(context, shared=SharedScans())
+    assert context.shared is not None
+    context.shared.begin_run()
     hasher = _Hasher()
     ids = submission.indicators(catalogue)
     if indicators is not None:
@@ -215,6 +217,7 @@ def verify(
             hosts=hosts,
             facts=facts,
         )
+        context.shared.finish(ident)
         earlier[ident] = result
         results.append(result)
         if on_result:

@@ -21,6 +21,7 @@ file caused it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,9 +30,12 @@ from typing import Any
 import numpy as np
 
 from geoverify.errors import GeoverifyError
+from geoverify.io.confine import BudgetExceeded
 from geoverify.io.scan import WINDOW_PIXELS, Window, absolute_location, scan
 
 __all__ = ["ScanRequest", "SharedScans"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,21 @@ class SharedScans:
         self._lock = threading.Lock()
         #: What the shared passes did, for the run record: one entry per pass.
         self.passes: list[dict[str, Any]] = []
+
+    def begin_run(self) -> None:
+        """Forget the plans and kept results of an earlier run (files may have changed)."""
+        with self._lock:
+            self._planned.clear()
+            self._results.clear()
+            self._done.clear()
+            self.passes.clear()
+
+    def finish(self, indicator: str) -> None:
+        """An indicator is evaluated: its requests are done, and no result is kept for it."""
+        with self._lock:
+            for key in [k for k in self._planned if k[0] == indicator]:
+                self._done.add(key)
+                self._results.pop(key, None)
 
     def plan(self, request: ScanRequest) -> None:
         """Register a scan a check of this run will make."""
@@ -121,8 +140,11 @@ class SharedScans:
         if partners:
             try:
                 results = self._shared_pass([request, *partners], options)
-            except GeoverifyError:
-                results = None  # each request scans on its own and reports its own error
+            except BudgetExceeded:
+                raise  # the indicator's own budget is spent: no time left for a scan of its own
+            except Exception:  # a partner's file or function: each request scans on its own
+                log.debug("shared pass for %s failed; scanning alone", request.key, exc_info=True)
+                results = None
             if results is not None:
                 with self._lock:
                     for partner, result in zip(partners, results[1:], strict=True):

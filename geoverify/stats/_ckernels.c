@@ -408,7 +408,9 @@ pair_dense(PyObject *self, PyObject *args)
         return NULL;
     }
     PyObject *result = NULL;
-    if (need(o.type == 'q' && o.view.ndim == 2, "out must be a 2-D int64 table")) {
+    if (need(o.type == 'q' && o.view.ndim == 2, "out must be a 2-D int64 table") &&
+        need(lo_a >= 0 && lo_a < 65536 && lo_b >= 0 && lo_b < 65536,
+             "lo_a and lo_b must be table indexes (0 to 65535)")) {
         Py_ssize_t rows = o.view.shape[0], cols = o.view.shape[1];
         const void *pa = p.a.view.buf, *pb = p.b.view.buf;
         const uint8_t *la = p.la.view.buf, *lb = p.lb.view.buf;
@@ -474,10 +476,12 @@ PyDoc_STRVAR(tally_doc,
 /* landrow[] = the land bit of each column for mask row prow[i]; land_count = how many */
 #define EXPAND_LAND_ROW()                                                  \
     do {                                                                   \
-        const uint8_t *m = pmask + prow[i] * mw;                           \
+        /* indexes bounded again here: the caller's arrays are read without the GIL */ \
+        const uint8_t *m = pmask + (prow[i] < mh ? prow[i] : 0) * mw;      \
         land_count = 0;                                                    \
         for (Py_ssize_t j = 0; j < w; j++) {                               \
-            landrow[j] = (pcol[j] >= 0 && m[pcol[j]]) ? lb : 0;            \
+            int64_t cj = pcol[j];                                          \
+            landrow[j] = (prow[i] < mh && cj >= 0 && cj < mw && m[cj]) ? lb : 0; \
             land_count += landrow[j] != 0;                                 \
         }                                                                  \
         land_row = prow[i];                                                \
@@ -531,6 +535,8 @@ tally(PyObject *self, PyObject *args)
         !need(land_bit >= 0 && land_bit < 256, "land_bit must be a code below 256"))
         goto done;
     Py_ssize_t w = n / h;
+    if (!need(w <= (Py_ssize_t)UINT32_MAX, "a window row wider than 2**32 pixels"))
+        goto done;
     for (Py_ssize_t j = 0; j < k; j++) {
         if (!need(small_int(arr[j].type), "arrays must be uint8, int8, uint16 or int16") ||
             !need(count_of(&arr[j]) == n, "arrays must have the same size") ||
@@ -574,6 +580,10 @@ tally(PyObject *self, PyObject *args)
         int64_t *oc = out_c.view.buf;
         uint8_t lb = (uint8_t)land_bit;
         int ok = 1;
+        if (w == 0) {  /* no columns: nothing to count (and no first element to read) */
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
         Py_BEGIN_ALLOW_THREADS
         uint8_t *code = malloc((size_t)w);
         uint8_t *landrow = malloc((size_t)w);

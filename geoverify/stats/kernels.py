@@ -25,7 +25,9 @@ Counting rules (identical in both implementations):
 
 from __future__ import annotations
 
+import functools
 import os
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -57,6 +59,9 @@ MODE_ENV = "GEOVERIFY_KERNELS"
 #: value ranges go through ``np.unique``.
 MAX_DENSE_PAIRS = 1 << 22
 
+#: Most arrays one call of the C ``tally`` combines (more go through numpy).
+MAX_TALLY = 64
+
 _SMALL_INTS = ("uint8", "uint16", "int8", "int16")
 
 
@@ -74,7 +79,15 @@ def extension() -> ModuleType | None:
 
 def _mode() -> str:
     mode = os.environ.get(MODE_ENV, "auto").strip().lower()
-    return mode if mode in ("auto", "c", "numpy") else "auto"
+    if mode in ("auto", "c", "numpy"):
+        return mode
+    _warn_once(f"{MODE_ENV}={mode!r} is not one of auto, c, numpy: auto is used")
+    return "auto"
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def backend(pixels: int | None = None) -> str:
@@ -83,7 +96,15 @@ def backend(pixels: int | None = None) -> str:
     ``"c"`` whenever the extension is built, unless ``GEOVERIFY_KERNELS=numpy``
     (``pixels`` is accepted for compatibility; the choice no longer depends on it).
     """
-    if _mode() == "numpy" or extension() is None:
+    mode = _mode()
+    if mode == "numpy":
+        return "numpy"
+    if extension() is None:
+        if mode == "c":
+            _warn_once(
+                f"{MODE_ENV}=c but the C extension geoverify.stats._ckernels was not built "
+                "(no C compiler at install time): the numpy implementation counts"
+            )
         return "numpy"
     return "c"
 
@@ -261,7 +282,7 @@ def valid_count(
         if small_int(a.dtype):
             lut = table if table is not None else invalid_table(a.dtype, nodata)
             return int(ext.valid_lut(_flat(a), lut))
-        if a.dtype.kind == "f":
+        if a.dtype in (np.float32, np.float64):
             from geoverify.io.masks import nodata_values
 
             values = np.array(nodata_values(nodata, a.dtype), dtype=np.float64)
@@ -332,8 +353,8 @@ def tally(
     area = np.zeros(256, np.float64)
     count = np.zeros(256, np.int64)
     ext = _compiled(kind)
-    if ext is not None and all(small_int(a.dtype) for a in arrays):
-        land_u8 = None if land is None else _flat(np.asarray(land).astype(np.uint8, copy=False))
+    if ext is not None and len(arrays) <= MAX_TALLY and all(small_int(a.dtype) for a in arrays):
+        land_u8 = None if land is None else _flat((np.asarray(land) != 0).view(np.uint8))
         mask = rows = cols = None
         if land_index is not None:
             mask = np.ascontiguousarray(land_index[0], dtype=np.uint8)
@@ -352,19 +373,19 @@ def tally(
             count,
         )
         return area, count
-    code = np.zeros(shape, np.uint8)
+    code = np.zeros((height, arrays[0].size // max(1, height)), np.uint8)
     for a, table in zip(arrays, codes, strict=True):
-        code |= table[a.astype(np.int64) + _offset(a.dtype)]
+        code |= table[a.astype(np.int64) + _offset(a.dtype)].reshape(code.shape)
     if land is not None:
-        code |= np.where(np.asarray(land) != 0, np.uint8(land_bit), np.uint8(0))
+        on_land = np.asarray(land).reshape(code.shape) != 0
+        code |= np.where(on_land, np.uint8(land_bit), np.uint8(0))
     elif land_index is not None:
         mask, rows, cols = land_index
         on = mask[np.clip(rows, 0, None)[:, None], np.clip(cols, 0, None)[None, :]] != 0
         on &= (rows >= 0)[:, None] & (cols >= 0)[None, :]
         code |= np.where(on, np.uint8(land_bit), np.uint8(0))
-    code2 = code.reshape(height, -1)
     for i in range(height):
-        hist = np.bincount(code2[i], minlength=256)
+        hist = np.bincount(code[i], minlength=256)
         count += hist
         area += hist * row_area[i]
     return area, count

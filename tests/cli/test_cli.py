@@ -172,6 +172,22 @@ def test_help_lists_every_command_with_its_own_summary():
     assert set(COMMANDS) == modules
 
 
+def test_package_names_stay_what_they_are():
+    """`geoverify.decide` is the function even once the subpackage is imported; subpackages are
+    reachable as attributes after a plain `import geoverify`."""
+    code = (
+        "import geoverify\n"
+        "geoverify.verify  # imports run.py, which imports the decide subpackage\n"
+        "from geoverify import decide\n"
+        "import geoverify.decide.rules\n"
+        "print(callable(geoverify.decide) and callable(decide), geoverify.errors.__name__, "
+        "geoverify.stats.__name__)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "geoverify.errors", "geoverify.stats"]
+
+
 def test_help_imports_no_geospatial_library():
     """`geoverify --help` and `import geoverify` load their parts on first use (issue 16)."""
     code = (

@@ -280,3 +280,26 @@ def test_tally_refuses_indexes_beyond_the_mask() -> None:
             land_index=(mask, np.array([0, 1]), np.array([0, 1, 2])),
             kind="c",
         )
+
+
+def test_tally_of_many_arrays_and_of_empty_windows() -> None:
+    """More arrays than one C call combines go through numpy; a window of no columns counts
+    nothing (and reads nothing)."""
+    rng = np.random.default_rng(8)
+    arrays = [rng.integers(0, 3, (5, 6)).astype(np.uint8) for _ in range(kernels.MAX_TALLY + 6)]
+    table = kernels.code_table(np.uint8, lambda v: v == 2, 1)
+    area, count = kernels.tally(arrays, [table] * len(arrays), np.ones(5), kind="c")
+    any_two = np.any(np.stack(arrays) == 2, axis=0)
+    assert count[1] == int(any_two.sum()) and count[0] == int((~any_two).sum())
+    empty = np.zeros((3, 0), np.int16)
+    area, count = kernels.tally(
+        [empty], [kernels.code_table(np.int16, lambda v: v > 0, 1)], np.ones(3), kind="c"
+    )
+    assert count.sum() == 0 and area.sum() == 0
+
+
+def test_an_unknown_kernel_mode_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(kernels.MODE_ENV, "numba")  # the value before the C extension
+    kernels._warn_once.cache_clear()
+    with pytest.warns(RuntimeWarning, match="not one of auto, c, numpy"):
+        assert kernels.backend() == "c"
