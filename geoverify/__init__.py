@@ -13,19 +13,18 @@ The data flow is one-way::
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from geoverify._version import __version__
-
-# imported now, not on first use: the name is also a subpackage's, and the import system would
-# otherwise leave `geoverify.decide` bound to the subpackage once anything imports it (≈ 30 ms)
-from geoverify.decide import decide
 
 if TYPE_CHECKING:  # the names below are imported on first use (PEP 562): `import geoverify`
     # stays light, so `geoverify --help` and single commands start fast
     from geoverify.checks import Context
     from geoverify.config.catalogue import load_catalogue
     from geoverify.config.submission import load_submission
+    from geoverify.decide import decide
     from geoverify.errors import (
         CatalogueError,
         EvidenceError,
@@ -82,8 +81,27 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+class _Package(types.ModuleType):
+    """The ``geoverify`` module: ``geoverify.decide`` is the function, loaded on first use.
+
+    The name is also a subpackage's: the import system binds ``geoverify.decide`` to the
+    subpackage when anything imports it; the setter below keeps the function instead.
+    """
+
+    @property
+    def decide(self) -> Any:
+        return importlib.import_module("geoverify.decide").decide
+
+    @decide.setter
+    def decide(self, value: Any) -> None:  # the subpackage, bound by the import system
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"decide"})
 
 
 __all__ = [
