@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,13 @@ from geoverify.errors import EvidenceError
 from geoverify.io.masks import mask_band_only, valid_mask
 from geoverify.io.raster import open_raster
 from geoverify.io.scan import add_counts, scan
+from geoverify.io.shared import ScanRequest
 from geoverify.stats import kernels
 
 _BINCOUNT_DTYPES = ("uint8", "uint16", "int8", "int16")
 
 
-__all__ = ["band_info", "class_counts", "valid_pixels"]
+__all__ = ["band_info", "class_counts", "class_counts_request", "valid_pixels"]
 
 
 def band_info(
@@ -60,6 +62,8 @@ def class_counts(
     progress: bool = False,
     max_values: int | None = None,
     integers_only: bool = False,
+    run: Callable[[ScanRequest], Any] | None = None,
+    key: tuple[str, str] = ("", "classes"),
 ) -> dict[int | float, int]:
     """Pixel count of every value in the valid pixels of a raster band.
 
@@ -82,12 +86,49 @@ def class_counts(
         a continuous raster is refused without tallying all of it.
     integers_only : bool
         Refuse a floating-point raster holding a non-integer valid value.
+    run : callable, optional
+        Runs the scan's :class:`~geoverify.io.shared.ScanRequest` (``key``), e.g.
+        :meth:`geoverify.checks.spec.Context.run_scan`, which shares a pass with other
+        checks of a run; by default :func:`geoverify.io.scan.scan`.
 
     Raises
     ------
     EvidenceError
         Missing band, a mask band without nodata, or a refusal above.
     """
+    request, finish = class_counts_request(
+        location,
+        band=band,
+        nodata=nodata,
+        max_values=max_values,
+        integers_only=integers_only,
+        key=key,
+    )
+    if run is not None:
+        return finish(run(request))
+    total = scan(
+        list(request.paths),
+        request.func,
+        request.combine,
+        bands=list(request.bands),
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=request.label,
+    )
+    return finish(total)
+
+
+def class_counts_request(
+    location: str,
+    *,
+    band: int = 1,
+    nodata: float | None = None,
+    max_values: int | None = None,
+    integers_only: bool = False,
+    key: tuple[str, str] = ("", "classes"),
+) -> tuple[ScanRequest, Callable[[Any], dict[int | float, int]]]:
+    """The scan of :func:`class_counts` and the function turning its total into counts."""
     dtype, pixels, nodata = band_info(location, band, nodata)
     offset = -int(np.iinfo(dtype).min) if dtype.kind == "i" else 0
     use_bincount = dtype.name in _BINCOUNT_DTYPES
@@ -126,26 +167,27 @@ def class_counts(
             raise too_many(int(values.size))
         return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
-    total = scan(
-        [location],
-        per_window,
-        add_counts,
-        bands=[band],
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
+    def finish(total: Any) -> dict[int | float, int]:
+        if total is None:
+            return {}
+        if isinstance(total, np.ndarray):
+            codes = np.nonzero(total)[0]
+            if max_values is not None and codes.size > max_values:
+                raise too_many(int(codes.size))
+            return {int(c) - offset: int(total[c]) for c in codes}
+        if max_values is not None and len(total) > max_values:
+            raise too_many(len(total))
+        return {k: int(v) for k, v in sorted(total.items())}
+
+    request = ScanRequest(
+        key=key,
+        paths=(location,),
+        bands=(band,),
+        func=per_window,
+        combine=add_counts,
         label=f"classes of {location}",
     )
-    if total is None:
-        return {}
-    if isinstance(total, np.ndarray):
-        codes = np.nonzero(total)[0]
-        if max_values is not None and codes.size > max_values:
-            raise too_many(int(codes.size))
-        return {int(c) - offset: int(total[c]) for c in codes}
-    if max_values is not None and len(total) > max_values:
-        raise too_many(len(total))
-    return {k: int(v) for k, v in sorted(total.items())}
+    return request, finish
 
 
 def valid_pixels(

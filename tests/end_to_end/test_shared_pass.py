@@ -83,3 +83,42 @@ def test_a_reference_on_another_grid_falls_back_to_separate_scans(tmp_path: Path
     assert results[AGREEMENT].verdict is Verdict.ERROR
     assert "grid differs" in results[AGREEMENT].message
     assert "ba_global_1deg_2027.tif" in results[AGREEMENT].message
+
+
+def test_classes_and_area_of_one_map_share_one_pass(tmp_path: Path):
+    """The classes and the valid area of the same map: one pass, the same measurements."""
+    import numpy as np
+    from rasterio.transform import from_origin
+
+    from geoverify.checks.area.measure import measure_area, plan_area
+    from geoverify.checks.classes.measure import measure_classes, plan_classes
+    from geoverify.model.evidence import Evidence
+    from geoverify.testing.samples.common import write_raster
+
+    rng = np.random.default_rng(6)
+    data = rng.integers(0, 12, (1500, 1800)).astype("uint8")
+    write_raster(
+        tmp_path / "map.tif",
+        data,
+        crs="EPSG:4326",
+        transform=from_origin(100, 30, 0.001, 0.001),
+        nodata=0,
+    )
+    classes_ev = Evidence("x.classes", tmp_path, {"raster": "map.tif"}, "t.toml")
+    area_ev = Evidence("x.area", tmp_path, {"raster": "map.tif"}, "t.toml")
+    params = {"min_pixels": 10}
+    shared = SharedScans()
+    context = Context(workers=2, shared=shared)
+    for request in plan_classes(classes_ev, params, context) + plan_area(area_ev, {}, context):
+        shared.plan(request)
+    got_classes = measure_classes(classes_ev, params, context)
+    got_area = measure_area(area_ev, {}, context)
+    assert len(shared.passes) == 1 and shared.passes[0]["rasters"] == 1
+    alone = Context(workers=2)
+    want_classes = measure_classes(classes_ev, params, alone)
+    want_area = measure_area(area_ev, {}, alone)
+    assert got_classes.value == want_classes.value == 11
+    assert got_classes.details == want_classes.details
+    assert got_area.details["valid_pixels"] == want_area.details["valid_pixels"]
+    assert got_area.details["valid_pixels"] == int((data != 0).sum())
+    assert got_area.value == pytest.approx(want_area.value, rel=1e-12)

@@ -17,4 +17,5 @@ SPEC = CheckSpec(
     params={"measure": Param(str, ("valid_area",))},
     stac_key="raster",
     stac_many_key="rasters",
+    scans="geoverify.checks.area.measure:plan_area",
 )

@@ -22,7 +22,7 @@ Karney, C. F. F. (2013). Algorithms for geodesics. *Journal of Geodesy* 87, 43â€
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +37,7 @@ from geoverify.io.mosaic import (
     overlapping_earlier,
     raster_locations,
 )
+from geoverify.io.shared import ScanRequest
 from geoverify.io.swath import find_swath, footprint_km2, open_swath
 from geoverify.model import Measurement
 from geoverify.stats import kernels
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from geoverify.checks import Context
     from geoverify.model.evidence import Evidence
 
-__all__ = ["measure_area", "polygon_area_km2", "raster_area"]
+__all__ = ["measure_area", "plan_area", "polygon_area_km2", "raster_area", "raster_area_request"]
 
 
 def polygon_area_km2(frame: Any, *, source: str = "vector") -> tuple[float, dict[str, Any]]:
@@ -95,6 +96,8 @@ def raster_area(
     scheduler: str | None = None,
     progress: bool = False,
     earlier: Sequence[Any] = (),
+    run: Callable[[ScanRequest], Any] | None = None,
+    key: tuple[str, str] = ("", "valid_area"),
 ) -> dict[str, Any]:
     """Area of the valid pixels of one raster, streamed by windows.
 
@@ -120,8 +123,33 @@ def raster_area(
         Without CRS, for a NetCDF grid GDAL does not see, for a rotated
         geographic grid, or for a missing band.
     """
-    from geoverify.io.raster import georeference, open_raster
+    request, finish = raster_area_request(location, band=band, earlier=earlier, key=key)
+    if run is not None:
+        return finish(run(request))
     from geoverify.io.scan import scan
+
+    result = scan(
+        list(request.paths),
+        request.func,
+        request.combine,
+        bands=list(request.bands),
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=request.label,
+    )
+    return finish(result)
+
+
+def raster_area_request(
+    location: str,
+    *,
+    band: int = 1,
+    earlier: Sequence[Any] = (),
+    key: tuple[str, str] = ("", "valid_area"),
+) -> tuple[ScanRequest, Callable[[Any], dict[str, Any]]]:
+    """The scan of :func:`raster_area` and the function turning its total into the result."""
+    from geoverify.io.raster import georeference, open_raster
 
     with open_raster(location) as ds:
         if band < 1 or band > ds.count:
@@ -167,28 +195,49 @@ def raster_area(
             )
         return float((valid * cells).sum()), int(valid.sum())
 
-    result = scan(
-        [location],
-        func,
-        lambda x, y: (x[0] + y[0], x[1] + y[1]),
-        bands=[band],
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
+    def finish(result: Any) -> dict[str, Any]:
+        area_m2, n_valid = result if result is not None else (0.0, 0)
+        out = {
+            "area_km2": float(area_m2) / 1e6,
+            "valid_pixels": n_valid,
+            "pixels": width * height,
+            "method": method,
+            "crs": crs.to_string(),
+            "nodata": nodata,
+        }
+        if crs_source is not None:
+            out["crs_source"] = crs_source
+        return out
+
+    request = ScanRequest(
+        key=key,
+        paths=(location,),
+        bands=(band,),
+        func=func,
+        combine=_add_pair,
         label="valid area",
     )
-    area_m2, n_valid = result if result is not None else (0.0, 0)
-    out = {
-        "area_km2": float(area_m2) / 1e6,
-        "valid_pixels": n_valid,
-        "pixels": width * height,
-        "method": method,
-        "crs": crs.to_string(),
-        "nodata": nodata,
-    }
-    if crs_source is not None:
-        out["crs_source"] = crs_source
-    return out
+    return request, finish
+
+
+def _add_pair(x: tuple[float, int], y: tuple[float, int]) -> tuple[float, int]:
+    return (x[0] + y[0], x[1] + y[1])
+
+
+def plan_area(evidence: Evidence, params: Mapping[str, Any], context: Context) -> list[ScanRequest]:
+    """The scan :func:`measure_area` will make: one gridded raster (not a swath, a mosaic or
+    polygons), for a shared pass of the run (:mod:`geoverify.io.shared`)."""
+    if "vector" in evidence or params.get("measure", "valid_area") != "valid_area":
+        return []
+    from geoverify.io.raster import raster_source
+
+    listed = raster_locations(evidence)
+    variable = evidence.get("variable")
+    if len(listed.paths) != 1 or find_swath(listed.paths[0], variable):
+        return []
+    location = raster_source(listed.paths[0], variable)
+    band = int(evidence.get("band", 1))
+    return [raster_area_request(location, band=band, key=(evidence.indicator, "valid_area"))[0]]
 
 
 def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
@@ -286,6 +335,9 @@ def measure_area(evidence: Evidence, params: Mapping[str, Any], context: Context
                 scheduler=context.scheduler,
                 progress=context.progress,
                 earlier=earlier_of[k],
+                # one file: its scan may be shared with other checks of the run
+                run=context.run_scan if len(locations) == 1 else None,
+                key=(evidence.indicator, "valid_area"),
             )
         part["source"] = evidence.display(location)
         if variable is not None:

@@ -26,4 +26,5 @@ SPEC = CheckSpec(
     },
     stac_key="raster",
     stac_many_key="rasters",
+    scans="geoverify.checks.classes.measure:plan_classes",
 )

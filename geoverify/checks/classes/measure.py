@@ -33,10 +33,11 @@ from geoverify.errors import EvidenceError
 from geoverify.io.mosaic import raster_locations, tile_class_counts
 from geoverify.io.raster import open_raster, raster_source
 from geoverify.model import Measurement
-from geoverify.stats.tallies import class_counts
+from geoverify.stats.tallies import class_counts, class_counts_request
 
 if TYPE_CHECKING:
     from geoverify.checks import Context
+    from geoverify.io.shared import ScanRequest
     from geoverify.model.evidence import Evidence
 
 __all__ = [
@@ -128,6 +129,25 @@ def _legend(evidence: Evidence) -> dict[str, str]:
     return out
 
 
+def plan_classes(
+    evidence: Evidence, params: Mapping[str, Any], context: Context
+) -> list[ScanRequest]:
+    """The scan :func:`measure_classes` will make on one raster, for a shared pass of the run
+    (:mod:`geoverify.io.shared`); a map of several files plans nothing."""
+    listed = raster_locations(evidence)
+    if len(listed.paths) != 1:
+        return []
+    request, _finish = class_counts_request(
+        raster_source(listed.paths[0], evidence.get("variable")),
+        band=int(evidence.get("band", 1)),
+        nodata=evidence.get("nodata"),
+        max_values=MAX_CLASSES,
+        integers_only=True,
+        key=(evidence.indicator, "classes"),
+    )
+    return [request]
+
+
 def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Context) -> Measurement:
     """Number of distinct classes present in the raster (and declared in its legend)."""
     listed = raster_locations(evidence)
@@ -147,6 +167,9 @@ def measure_classes(evidence: Evidence, params: Mapping[str, Any], context: Cont
             progress=context.progress,
             max_values=MAX_CLASSES,
             integers_only=True,
+            # one file: its scan may be shared with other checks of the run
+            run=context.run_scan if len(listed.paths) == 1 else None,
+            key=(evidence.indicator, "classes"),
         )
 
     mosaic: dict[str, Any] | None = None
