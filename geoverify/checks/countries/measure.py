@@ -140,6 +140,7 @@ def countries_of_raster(
     EvidenceError
         Without CRS or without valid data.
     """
+    import rasterio
     from rasterio.enums import Resampling
 
     from geoverify.io.masks import valid_mask
@@ -157,7 +158,11 @@ def countries_of_raster(
         factor = max(1, math.ceil(max(ds.width, ds.height) / SCREEN_EDGE))
         shape = (max(1, ds.height // factor), max(1, ds.width // factor))
         try:
-            data = ds.read(band, out_shape=shape, resampling=Resampling.nearest)
+            # a decimated read takes a few rows of every block of a block row: with a cache
+            # smaller than a block row, GDAL decodes each block once per sampled row (25 s
+            # instead of 3.4 s for a global 1/360° int16 product)
+            with rasterio.Env(GDAL_CACHEMAX=screen_cache_bytes(ds)):
+                data = ds.read(band, out_shape=shape, resampling=Resampling.nearest)
         except Exception as exc:  # rasterio raises RasterioIOError / CPLE_* types
             raise read_failure(location, exc) from None
         nodata = ds.nodatavals[band - 1]
@@ -191,6 +196,18 @@ def countries_of_raster(
         screen["crs_source"] = crs_source
     cells = counts["cells"]
     return {"cells": cells, "valid_cells": n_valid, "outside": counts["outside"], "screen": screen}
+
+
+#: Bounds of the GDAL block cache during the decimated screening read (bytes).
+SCREEN_CACHE_MIN, SCREEN_CACHE_MAX = 64 * 2**20, 1 << 30
+
+
+def screen_cache_bytes(ds: Any) -> int:
+    """A GDAL block cache holding two block rows of the band (within 64 MiB – 1 GiB)."""
+    block_h, _block_w = ds.block_shapes[0]
+    itemsize = max(np.dtype(t).itemsize for t in ds.dtypes)
+    need = 2 * int(block_h) * int(ds.width) * itemsize
+    return int(min(SCREEN_CACHE_MAX, max(SCREEN_CACHE_MIN, need)))
 
 
 def cell_centres_lonlat(transform: Any, crs: Any, valid: np.ndarray) -> tuple[Any, Any]:
