@@ -190,3 +190,43 @@ def test_bundled_boundaries_agree_with_natural_earth() -> None:
         a = bundled.loc[iso3].geometry.area
         b = ne_ea.loc[iso3].geometry.area
         assert a == pytest.approx(b, rel=0.03), iso3
+
+
+def test_screen_cache_holds_two_block_rows(tmp_path):
+    """Issue 16: the decimated screening read gets a block cache of two block rows (bounded),
+    so GDAL decodes each block once, not once per sampled row."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from geoverify.checks.countries.measure import (
+        SCREEN_CACHE_MAX,
+        SCREEN_CACHE_MIN,
+        screen_cache_bytes,
+    )
+
+    def sparse(name: str, width: int, dtype: str) -> str:
+        path = tmp_path / name
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=width,
+            height=1024,
+            count=1,
+            dtype=dtype,
+            crs="EPSG:4326",
+            transform=from_origin(-180, 90, 360 / width, 360 / width),
+            tiled=True,
+            blockxsize=512,
+            blockysize=512,
+            SPARSE_OK=True,
+        ):
+            pass  # no block written: a sparse file of any size costs nothing
+        return str(path)
+
+    with rasterio.open(sparse("wide.tif", 200_000, "int16")) as ds:
+        assert screen_cache_bytes(ds) == 2 * 512 * 200_000 * 2  # 409.6 MB
+    with rasterio.open(sparse("small.tif", 4096, "uint8")) as ds:
+        assert screen_cache_bytes(ds) == SCREEN_CACHE_MIN
+    with rasterio.open(sparse("huge.tif", 2_000_000, "float32")) as ds:
+        assert screen_cache_bytes(ds) == SCREEN_CACHE_MAX
