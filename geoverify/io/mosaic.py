@@ -246,6 +246,22 @@ def earlier_cover(
     covered = np.zeros((height, width), bool)
     if not earlier:
         return covered
+    t = tile.transform
+    if t.b == 0 and t.d == 0 and all(
+        o.crs == tile.crs and o.transform.b == 0 and o.transform.d == 0 for o in earlier
+    ):
+        # north-up grids in one CRS: x depends on the column only, y on the row only, so the
+        # cover is decided per row and per column (the same centres, the same arithmetic)
+        x = t.a * (np.arange(col_off, col_off + width) + 0.5) + t.c
+        y = t.e * (np.arange(row_off, row_off + height) + 0.5) + t.f
+        for other in earlier:
+            inv = ~other.transform
+            col = inv.a * x + inv.c
+            row = inv.e * y + inv.f
+            in_cols = (col >= 0) & (col < other.width)
+            in_rows = (row >= 0) & (row < other.height)
+            covered |= in_rows[:, None] & in_cols[None, :]
+        return covered
     rows, cols = np.mgrid[row_off : row_off + height, col_off : col_off + width]
     xs, ys = tile.transform * (cols + 0.5, rows + 0.5)
     for other in earlier:
