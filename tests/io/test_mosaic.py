@@ -170,3 +170,34 @@ def test_area_of_overlapping_tiles_counts_the_overlap_once(tmp_path: Path) -> No
     m = measure_area(_ev(tmp_path, rasters=["t1.tif", "t2.tif"]), {}, CTX)
     # equal-area grid: 150 columns x 100 rows of 0.01 km2
     assert m.value == pytest.approx(150 * 100 * 0.01, rel=1e-9)
+
+
+def test_cover_by_earlier_tiles_per_row_and_column_equals_per_pixel() -> None:
+    """The overlap rule's fast path (north-up tiles in one CRS) marks the same pixels as
+    transforming every pixel centre (random tiles, windows, pixel sizes)."""
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    from geoverify.io.mosaic import Tile, earlier_cover
+
+    rng = np.random.default_rng(3)
+    crs = CRS.from_epsg(32650)
+
+    def tile() -> Tile:
+        a = float(rng.choice([10, 30, 7.5, 0.1]))
+        origin = (float(rng.uniform(0, 3000)), float(rng.uniform(0, 3000)))
+        size = (int(rng.integers(5, 400)), int(rng.integers(5, 400)))
+        return Tile(
+            "t", crs, Affine(a, 0, origin[0], 0, -a, origin[1]), *size, None, (-180, -90, 180, 90)
+        )
+
+    for _ in range(100):
+        t, others = tile(), [tile() for _ in range(int(rng.integers(1, 4)))]
+        r0, c0 = int(rng.integers(0, 50)), int(rng.integers(0, 50))
+        rows, cols = np.mgrid[r0 : r0 + 60, c0 : c0 + 70]
+        xs, ys = t.transform * (cols + 0.5, rows + 0.5)
+        want = np.zeros((60, 70), bool)
+        for o in others:
+            col, row = ~o.transform * (np.asarray(xs), np.asarray(ys))
+            want |= (col >= 0) & (col < o.width) & (row >= 0) & (row < o.height)
+        assert np.array_equal(earlier_cover(t, others, r0, c0, 60, 70), want)
