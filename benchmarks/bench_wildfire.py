@@ -37,7 +37,8 @@ the two-thread decode floor (the issue's target):
 - the time of each indicator, from one in-process ``geoverify.run.verify`` run
   (timestamps of its ``on_result`` calls, workers and timeout as the command's);
 - with ``--indicator-commands``: ``geoverify verify --indicator ID`` for each
-  raster indicator, as whole commands.
+  raster indicator, as whole commands;
+- ``geoverify coverage PRODUCT`` (area, countries, period of the product alone).
 
 ``--profile [FILE]`` instead profiles one in-process run with cProfile (one
 worker and no time budget, so that every check runs in the profiled thread),
@@ -658,6 +659,11 @@ def main() -> None:
                 for ident in RASTER_INDICATORS:
                     one = command(verify_argv(sub, Path(tmp) / "one", workers, ident), rep)
                     line(f"  {ident}", one)
+    # the ad-hoc screen of the product: area (streamed), countries (a decimated read), period
+    cov = command(
+        [str(ROOT / ".venv" / "bin" / "geoverify"), "coverage", prod, "--format", "json"], rep
+    )
+    line("geoverify coverage PRODUCT, whole command", cov, "  (area, countries, period)")
     end = _sources_stamp()
     if end not in made["code"]:
         print(f"WARNING: geoverify's sources changed during the run (now {end}): mixed figures")
