@@ -152,6 +152,15 @@ class _InForce(threading.local):
 _in_force = _InForce()
 
 
+class _Opening(threading.local):
+    """Seconds this thread spent opening datasets (left out of the budget's estimate)."""
+
+    seconds: float = 0.0
+
+
+_opening = _Opening()
+
+
 def window_reader(
     paths: Sequence[str], bands: Sequence[int], options: Mapping[str, Any] | None = None
 ) -> Callable[[Window], list[np.ndarray]]:
@@ -182,7 +191,9 @@ def window_reader(
         for path, band in zip(paths, bands, strict=True):
             ds = local.open.get(path)
             if ds is None:
+                opening = time.monotonic()
                 ds = local.open[path] = rasterio.open(to_gdal_path(path))
+                _opening.seconds += time.monotonic() - opening
                 if not 1 <= band <= ds.count:
                     raise EvidenceError(
                         f"band {band} does not exist (the raster has {ds.count})",
@@ -279,19 +290,24 @@ def scan(
     threads = max(1, workers)
     n_head = threads if threads > 1 else 3
     head, windows = windows[:n_head], windows[n_head:]
+    def timed(window: Window) -> tuple[T, float]:
+        """The window's result and the seconds it took, opening the datasets left out."""
+        started, opened = time.monotonic(), _opening.seconds
+        part = task(window)
+        return part, time.monotonic() - started - (_opening.seconds - opened)
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        started = time.monotonic()
-        for part in pool.map(task, head) if threads > 1 else map(task, head):
+        busy = 0.0
+        for part, seconds in pool.map(timed, head) if threads > 1 else map(timed, head):
+            busy += seconds
             result = part if result is None else combine(result, part)
             if meter:
                 meter.step()
-        elapsed = time.monotonic() - started
         check_scan_size(
             paths[0],
             pixels=grids[0].width * grids[0].height,
             windows=len(head) + len(windows),
-            # wall time of the head as if one thread had read it
-            seconds_first=elapsed * min(threads, len(head)) if threads > 1 else elapsed,
+            seconds_first=busy,  # the head's windows, one thread's time each
             done=len(head),
             workers=threads,
         )
