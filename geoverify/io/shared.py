@@ -55,6 +55,22 @@ class ScanRequest:
     label: str = "scanning"
     window_pixels: int = WINDOW_PIXELS
 
+    def scan(
+        self, *, workers: int = 2, scheduler: str | None = None, progress: bool = False
+    ) -> Any:
+        """Run this scan alone (:func:`geoverify.io.scan.scan`)."""
+        return scan(
+            list(self.paths),
+            self.func,
+            self.combine,
+            bands=list(self.bands),
+            label=self.label,
+            window_pixels=self.window_pixels,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+
     @property
     def inputs(self) -> tuple[tuple[str, int], ...]:
         """``(absolute location, band)`` of every raster, in order."""
@@ -151,15 +167,7 @@ class SharedScans:
                         if partner.key not in self._done:
                             self._results[partner.key] = (partner.inputs, result)
                 return results[0]
-        return scan(
-            list(request.paths),
-            request.func,
-            request.combine,
-            bands=list(request.bands),
-            label=request.label,
-            window_pixels=request.window_pixels,
-            **options,
-        )
+        return request.scan(**options)
 
     def _shared_pass(self, requests: Sequence[ScanRequest], options: dict[str, Any]) -> list[Any]:
         """One scan over the union of the requests' rasters; a result per request."""

@@ -106,17 +106,7 @@ def class_counts(
     )
     if run is not None:
         return finish(run(request))
-    total = scan(
-        list(request.paths),
-        request.func,
-        request.combine,
-        bands=list(request.bands),
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        label=request.label,
-    )
-    return finish(total)
+    return finish(request.scan(workers=workers, scheduler=scheduler, progress=progress))
 
 
 def class_counts_request(

@@ -126,19 +126,7 @@ def raster_area(
     request, finish = raster_area_request(location, band=band, earlier=earlier, key=key)
     if run is not None:
         return finish(run(request))
-    from geoverify.io.scan import scan
-
-    result = scan(
-        list(request.paths),
-        request.func,
-        request.combine,
-        bands=list(request.bands),
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        label=request.label,
-    )
-    return finish(result)
+    return finish(request.scan(workers=workers, scheduler=scheduler, progress=progress))
 
 
 def raster_area_request(

@@ -454,28 +454,12 @@ class _CoverageTally:
         if mask_codes is not None:
             extra, extra_codes = [arrays[self.n]], [mask_codes]
         else:
-            index = land_index_of_window(
-                self.transform,
-                self.crs,
-                window.row_off,
-                window.col_off,
-                window.height,
-                window.width,
-            )
+            where = (window.row_off, window.col_off, window.height, window.width)
+            index = land_index_of_window(self.transform, self.crs, *where)
             if index is not None:
                 land = {"land_index": index, "land_bit": 1}
             else:
-                land = {
-                    "land": land_of_window(
-                        self.transform,
-                        self.crs,
-                        window.row_off,
-                        window.col_off,
-                        window.height,
-                        window.width,
-                    ),
-                    "land_bit": 1,
-                }
+                land = {"land": land_of_window(self.transform, self.crs, *where), "land_bit": 1}
 
         def run(arrs: list[np.ndarray], codes: list[np.ndarray]) -> np.ndarray:
             area, _count = kernels.tally(
