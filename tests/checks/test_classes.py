@@ -31,7 +31,7 @@ def catalogue():
 @pytest.fixture
 def small_windows(monkeypatch):
     """Make ``class_counts`` stream in many small windows, and record them."""
-    import geoverify.stats.tallies as classes_module
+    import geoverify.io.shared as shared_module
 
     seen: list[object] = []
     real_scan = blocks.scan
@@ -41,9 +41,11 @@ def small_windows(monkeypatch):
             seen.append(window)
             return func(arrays, window)
 
-        return real_scan(paths, recording, combine, window_pixels=64 * 64, **kwargs)
+        kwargs["window_pixels"] = 64 * 64
+        return real_scan(paths, recording, combine, **kwargs)
 
-    monkeypatch.setattr(classes_module, "scan", functools.partial(scan))
+    # class_counts runs its scan request alone through io/shared.py
+    monkeypatch.setattr(shared_module, "scan", functools.partial(scan))
     return seen
 
 
