@@ -449,6 +449,15 @@ def run_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(
             ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None))
         )
+    for shared in run.get("shared_passes") or []:
+        ids = ", ".join(dict.fromkeys(str(k[0]) for k in shared.get("requests") or []))
+        out.append(
+            (
+                "Shared pass",
+                f"{ids}: one read of {shared.get('rasters')} raster(s) for "
+                f"{shared.get('label', 'their scans')}",
+            )
+        )
     return out
 
 

@@ -122,3 +122,38 @@ def test_classes_and_area_of_one_map_share_one_pass(tmp_path: Path):
     assert got_area.details["valid_pixels"] == want_area.details["valid_pixels"]
     assert got_area.details["valid_pixels"] == int((data != 0).sum())
     assert got_area.value == pytest.approx(want_area.value, rel=1e-12)
+
+
+def test_the_reports_say_which_indicators_shared_a_pass(tmp_path: Path):
+    """report.json's run record lists the shared pass; report.md and report.html show it."""
+    import json
+    import subprocess
+    import sys
+
+    toml = _submission(tmp_path, "data/ref_tile_250m.tif")
+    out = tmp_path / "report"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from geoverify.cli.main import main; main()",
+            "verify",
+            str(toml),
+            "--out",
+            str(out),
+            "-q",
+            "--indicator",
+            COVERAGE,
+            "--indicator",
+            AGREEMENT,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    run = json.loads((out / "report.json").read_text(encoding="utf-8"))["run"]
+    (shared,) = run["shared_passes"]
+    assert [k[0] for k in shared["requests"]] == [COVERAGE, AGREEMENT]
+    line = f"Shared pass: {COVERAGE}, {AGREEMENT}: one read of 2 raster(s)"
+    assert line in (out / "report.md").read_text(encoding="utf-8")
+    assert line in (out / "report.html").read_text(encoding="utf-8")
