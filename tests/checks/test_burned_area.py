@@ -371,3 +371,54 @@ def test_fused_kernel_and_numpy_give_the_same_coverage_and_agreement(
             assert c.details["product_land_km2"] == pytest.approx(
                 ref_.details["product_land_km2"], rel=1e-12
             )
+
+
+def test_netcdf_coverage_runs_the_fused_kernel_with_the_same_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Issue 16: a CF NetCDF product (FireCCI's delivery format) takes the fused kernel too,
+    with the bundled land and with a land-mask raster, and gives the numpy path's figures."""
+    import xarray as xr
+
+    from geoverify.stats import kernels
+
+    t, h, w = _global_grid(1.0)
+    lat = 90 - (np.arange(h) + 0.5)
+    lon = -180 + (np.arange(w) + 0.5)
+    rng = np.random.default_rng(9)
+    cube = rng.choice(np.array([-2, -1, 0, 0, 0, 40], np.int16), (2, h, w))
+    xr.Dataset(
+        {"JD": (("time", "lat", "lon"), cube)},
+        coords={"time": [0, 31], "lat": lat, "lon": lon},
+    ).to_netcdf(tmp_path / "ba.nc", engine="scipy")
+    mask = write(
+        tmp_path / "land.tif",
+        rng.integers(0, 2, (h, w)).astype(np.uint8),
+        crs="EPSG:4326",
+        transform=t,
+        nodata=255,
+    )
+    calls: list[str] = []
+    real = kernels.tally
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("kind", "numpy"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kernels, "tally", counted)
+    for options in (
+        {"file": "ba.nc", "variable": "JD"},
+        {"file": "ba.nc", "variable": "JD", "land_mask": mask},
+    ):
+        got = {}
+        for kind in ("c", "numpy"):
+            monkeypatch.setenv("GEOVERIFY_KERNELS", kind)
+            calls.clear()
+            got[kind] = measure_burned_area(
+                evidence(tmp_path, **options), {"measure": "land_coverage"}, CTX
+            )
+            assert calls and set(calls) == {kind}  # per row band, by the chosen implementation
+        assert got["c"].value == pytest.approx(got["numpy"].value, rel=1e-12)
+        assert got["c"].details["coverage_per_step_percent"] == pytest.approx(
+            got["numpy"].details["coverage_per_step_percent"], rel=1e-12
+        )

@@ -407,7 +407,7 @@ class _CoverageTally:
 
     def __init__(
         self,
-        product: _Product,
+        n: int,
         nodatas: Sequence[float | None],
         flags: _Flags,
         land_mask: str | None,
@@ -415,7 +415,7 @@ class _CoverageTally:
         transform: Any,
         crs: Any,
     ):
-        self.n = len(product.paths)
+        self.n = n
         self.nodatas, self.flags = list(nodatas), flags
         self.land_mask, self.mask_nodata = land_mask, mask_nodata
         self.transform, self.crs = transform, crs
@@ -506,7 +506,7 @@ def _coverage_request(
     if land_mask:
         _global_grid(transform, crs, width, height, land_mask)
 
-    fused = _CoverageTally(product, nodatas, flags, land_mask, mask_nodata, transform, crs)
+    fused = _CoverageTally(n, nodatas, flags, land_mask, mask_nodata, transform, crs)
 
     def func(arrays: list[np.ndarray], window: Window) -> dict[str, Any]:
         rows_km2 = _row_area_km2(areas, window)
@@ -574,6 +574,9 @@ def _coverage_netcdf(
             mask_ds = open_raster(land_mask)
         rows_per = max(1, WINDOW_PIXELS // max(1, width * steps))
         total: dict[str, Any] | None = None
+        fused = _CoverageTally(
+            steps, [nodata] * steps, flags, land_mask, mask_nodata, transform, crs
+        )
         ctx = mask_ds.__enter__() if mask_ds is not None else None
         try:
             for r0 in range(0, height, rows_per):
@@ -583,14 +586,24 @@ def _coverage_netcdf(
                 except Exception as exc:  # netCDF4/h5netcdf/scipy raise unrelated types
                     raise read_failure(product.netcdf, exc) from None
                 layers = list(block.reshape(steps, r1 - r0, width))
-                land = land_of_window(transform, crs, r0, 0, r1 - r0, width)
+                mask = None
                 if ctx is not None:
                     from rasterio.windows import Window as RioWindow
 
                     mask = ctx.read(1, window=RioWindow(0, r0, width, r1 - r0))
-                    land = _land_from_mask(mask, mask_nodata)
-                cells = areas.window(r0, 0, r1 - r0, width) / 1e6
-                part = _coverage_partial(layers, [nodata] * steps, land, flags, cells)
+                window = Window(r0, 0, r1 - r0, width)
+                rows_km2 = _row_area_km2(areas, window)
+                arrays = layers + ([mask] if mask is not None else [])
+                if rows_km2 is not None and fused.applies(arrays):
+                    part = fused(arrays, window, rows_km2)
+                else:
+                    land = (
+                        _land_from_mask(mask, mask_nodata)
+                        if mask is not None
+                        else land_of_window(transform, crs, r0, 0, r1 - r0, width)
+                    )
+                    cells = areas.window(r0, 0, r1 - r0, width) / 1e6
+                    part = _coverage_partial(layers, [nodata] * steps, land, flags, cells)
                 total = part if total is None else _add(total, part)
         finally:
             if mask_ds is not None:
