@@ -71,6 +71,19 @@ class ScanRequest:
             progress=progress,
         )
 
+    def result(
+        self,
+        run: Callable[[ScanRequest], Any] | None = None,
+        *,
+        workers: int = 2,
+        scheduler: str | None = None,
+        progress: bool = False,
+    ) -> Any:
+        """The scan's result: through ``run`` (a run's shared passes) when given, else alone."""
+        if run is not None:
+            return run(self)
+        return self.scan(workers=workers, scheduler=scheduler, progress=progress)
+
     @property
     def inputs(self) -> tuple[tuple[str, int], ...]:
         """``(absolute location, band)`` of every raster, in order."""

@@ -104,9 +104,7 @@ def class_counts(
         integers_only=integers_only,
         key=key,
     )
-    if run is not None:
-        return finish(run(request))
-    return finish(request.scan(workers=workers, scheduler=scheduler, progress=progress))
+    return finish(request.result(run, workers=workers, scheduler=scheduler, progress=progress))
 
 
 def class_counts_request(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,17 +46,22 @@ def _submission(tmp_path: Path, reference: str) -> Path:
     return toml
 
 
-def test_coverage_and_agreement_share_one_pass(tmp_path: Path):
-    toml = _submission(tmp_path, "data/ref_tile_250m.tif")
+def _verify_both(tmp_path: Path, reference: str) -> tuple[Any, Any, SharedScans, dict[str, Any]]:
+    """Catalogue, submission, the run's shared scans and the results of coverage + agreement."""
     catalogue = load_catalogue()
-    submission = load_submission(toml, catalogue)
-    context = Context(workers=2, shared=SharedScans())
-    shared_results = {
-        r.indicator: r
-        for r in verify(submission, catalogue, context=context, indicators=[COVERAGE, AGREEMENT])
-    }
-    assert context.shared is not None and len(context.shared.passes) == 1
-    one = context.shared.passes[0]
+    submission = load_submission(_submission(tmp_path, reference), catalogue)
+    shared = SharedScans()
+    context = Context(workers=2, shared=shared)
+    results = verify(submission, catalogue, context=context, indicators=[COVERAGE, AGREEMENT])
+    return catalogue, submission, shared, {r.indicator: r for r in results}
+
+
+def test_coverage_and_agreement_share_one_pass(tmp_path: Path):
+    catalogue, submission, shared_scans, shared_results = _verify_both(
+        tmp_path, "data/ref_tile_250m.tif"
+    )
+    assert len(shared_scans.passes) == 1
+    one = shared_scans.passes[0]
     assert one["rasters"] == 2  # product and reference, read together
     assert sorted(tuple(k) for k in one["requests"]) == [
         (AGREEMENT, "agreement"),
@@ -70,15 +76,8 @@ def test_coverage_and_agreement_share_one_pass(tmp_path: Path):
 
 
 def test_a_reference_on_another_grid_falls_back_to_separate_scans(tmp_path: Path):
-    toml = _submission(tmp_path, "data/ba_global_1deg_2027.tif")
-    catalogue = load_catalogue()
-    submission = load_submission(toml, catalogue)
-    context = Context(workers=2, shared=SharedScans())
-    results = {
-        r.indicator: r
-        for r in verify(submission, catalogue, context=context, indicators=[COVERAGE, AGREEMENT])
-    }
-    assert context.shared is not None and context.shared.passes == []
+    _, _, shared_scans, results = _verify_both(tmp_path, "data/ba_global_1deg_2027.tif")
+    assert shared_scans.passes == []
     assert results[COVERAGE].verdict is not Verdict.ERROR, results[COVERAGE].message
     assert results[AGREEMENT].verdict is Verdict.ERROR
     assert "grid differs" in results[AGREEMENT].message

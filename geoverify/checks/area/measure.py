@@ -124,9 +124,7 @@ def raster_area(
         geographic grid, or for a missing band.
     """
     request, finish = raster_area_request(location, band=band, earlier=earlier, key=key)
-    if run is not None:
-        return finish(run(request))
-    return finish(request.scan(workers=workers, scheduler=scheduler, progress=progress))
+    return finish(request.result(run, workers=workers, scheduler=scheduler, progress=progress))
 
 
 def raster_area_request(
